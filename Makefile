@@ -1,0 +1,126 @@
+# Keel — one non-recursive Makefile for the hypervisor, its ISO, and tests.
+# `make help` lists every target and variable.
+
+CROSS_COMPILE ?=
+CC      := $(CROSS_COMPILE)gcc
+LD      := $(CROSS_COMPILE)ld
+NASM    ?= nasm
+HOSTCC  ?= gcc
+BUILD   ?= build
+
+# Run and test settings, passed through to scripts/run.sh.
+EMU     ?= bochs
+CPUS    ?= 1
+MEM     ?= 256
+CMDLINE ?=
+TIMEOUT ?= 120
+
+# V=1 shows every command.
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2)
+endif
+
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+# ---------------------------------------------------------------- kernel
+KERNEL_DIRS := arch/x86 kernel kernel/lib drivers vmx
+KERNEL_C    := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.c))
+KERNEL_ASM  := $(wildcard boot/*.asm) $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.asm))
+KERNEL_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(KERNEL_C)) \
+               $(patsubst %.asm,$(BUILD)/obj/%.asm.o,$(KERNEL_ASM))
+
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wpointer-arith -Wundef -Wvla
+KERNEL_CFLAGS := -std=gnu11 -O2 -g $(WARNINGS) -I. \
+    -ffreestanding -fno-builtin -nostdlib -fno-stack-protector -fno-pic -fno-pie \
+    -mno-red-zone -mgeneral-regs-only -mno-sse -mno-mmx -mno-80387 \
+    -mcmodel=small -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+    -fno-strict-aliasing -fno-tree-loop-distribute-patterns -DKEEL_VERSION='"$(VERSION)"' -MMD -MP
+KERNEL_LDFLAGS := -nostdlib -n -z max-page-size=0x1000 --no-dynamic-linker \
+    -T boot/keel.ld
+NASMFLAGS := -f elf64 -g -F dwarf -I. -MD
+
+all: $(BUILD)/keel.elf
+
+$(BUILD)/obj/%.o: %.c Makefile
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)
+	$(Q)$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.asm.o: %.asm Makefile
+	@mkdir -p $(dir $@)
+	$(call say,NASM,$<)
+	$(Q)$(NASM) $(NASMFLAGS) $(@:.o=.d) $< -o $@
+
+$(BUILD)/keel.elf: $(KERNEL_OBJ) boot/keel.ld
+	$(call say,LD,$@)
+	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJ)
+
+# ---------------------------------------------------------------- ISO
+$(BUILD)/keel.iso: $(BUILD)/keel.elf scripts/mkiso.sh FORCE
+	$(call say,ISO,$@)
+	$(Q)scripts/mkiso.sh $@ $(BUILD)/keel.elf "$(CMDLINE)"
+
+iso: $(BUILD)/keel.iso
+
+# ---------------------------------------------------------------- host unit tests
+UNIT_CFLAGS := -std=gnu11 -O1 -g $(WARNINGS) -Wno-missing-prototypes -I. \
+    -DKEEL_HOST_TEST -fsanitize=address,undefined -fno-sanitize-recover=all \
+    -fno-omit-frame-pointer -MMD -MP
+# Each unit test links the pure kernel sources it tests (listed in the test
+# file's first line: "// unit: kernel/mb2.c kernel/lib/fmt.c").
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
+
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h Makefile
+	@mkdir -p $(dir $@)
+	$(call say,HOSTCC,$<)
+	$(Q)$(HOSTCC) $(UNIT_CFLAGS) -o $@ $< $(shell sed -n '1s|^// unit: ||p' $<)
+
+unit: $(UNIT_TESTS)
+
+# ---------------------------------------------------------------- entry points
+deps:
+	scripts/setup.sh
+
+run: deps all
+	scripts/run.sh --emu $(EMU) --cpus $(CPUS) --mem $(MEM) --timeout $(TIMEOUT) \
+	    --cmdline "$(CMDLINE)"
+
+test: deps all unit
+	tests/run.sh
+
+clean:
+	rm -rf $(BUILD)
+
+help:
+	@echo "Keel $(VERSION) — make targets:"
+	@echo "  all (default)  build $(BUILD)/keel.elf (Multiboot2 ELF64)"
+	@echo "  iso            build $(BUILD)/keel.iso (GRUB, BIOS + UEFI, serial console)"
+	@echo "  run            boot the ISO in an emulator, serial console on this terminal;"
+	@echo "                 ends by itself when Keel powers off (or after TIMEOUT s)"
+	@echo "  test           host unit tests (ASan/UBSan) + emulator boots checked line by"
+	@echo "                 line; ends with 'N passed, N failed'"
+	@echo "  unit           build the host unit tests only"
+	@echo "  deps           install missing packages with apt-get (scripts/setup.sh)"
+	@echo "  clean          remove $(BUILD)/"
+	@echo "  help           this text"
+	@echo "Variables:"
+	@echo "  EMU=bochs|qemu       emulator for 'run' (now: $(EMU)); bochs has VMX, qemu is TCG"
+	@echo "  CPUS=N               emulated CPUs (now: $(CPUS))"
+	@echo "  MEM=MiB              emulated RAM (now: $(MEM))"
+	@echo "  CMDLINE='...'        Keel command line (docs/options.md), e.g. 'loglvl=debug'"
+	@echo "  TIMEOUT=s            'run' gives up after this many seconds (now: $(TIMEOUT))"
+	@echo "  TESTS='pattern'      'test' runs only integration tests whose name matches"
+	@echo "  CROSS_COMPILE=pfx    toolchain prefix, e.g. x86_64-elf-"
+	@echo "  BUILD=dir            output directory (now: $(BUILD))"
+	@echo "  NASM=, HOSTCC=       assembler and host compiler for unit tests"
+	@echo "  V=1                  show every build command"
+
+FORCE:
+.PHONY: all iso unit deps run test clean help FORCE
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,15 @@
+/* 16550-compatible UART, polled (no interrupts). */
+#ifndef KEEL_DRIVERS_UART16550_H
+#define KEEL_DRIVERS_UART16550_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "drivers/uart_config.h"
+
+/* Program the port. Returns false when no UART answers there (its scratch
+ * register does not hold a value). */
+bool uart_init(const struct uart_config *cfg);
+void uart_write(uint16_t port, const char *s, size_t n);
+
+#endif

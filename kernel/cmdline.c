@@ -1,0 +1,139 @@
+#include "kernel/cmdline.h"
+#include "kernel/lib/fmt.h"
+#include "kernel/lib/string.h"
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+bool cmdline_next(const char **cursor, struct cmdline_token *tok)
+{
+    const char *s = *cursor;
+    while (is_space(*s))
+        s++;
+    if (!*s) {
+        *cursor = s;
+        return false;
+    }
+    tok->key = s;
+    while (*s && *s != '=' && !is_space(*s))
+        s++;
+    tok->key_len = (size_t)(s - tok->key);
+    tok->val = NULL;
+    tok->val_len = 0;
+    if (*s == '=') {
+        s++;
+        if (*s == '"') {
+            tok->val = ++s;
+            while (*s && *s != '"')
+                s++;
+            tok->val_len = (size_t)(s - tok->val);
+            if (*s == '"')
+                s++;
+        } else {
+            tok->val = s;
+            while (*s && !is_space(*s))
+                s++;
+            tok->val_len = (size_t)(s - tok->val);
+        }
+    }
+    *cursor = s;
+    return true;
+}
+
+static void KEEL_PRINTF(3, 4) report_fmt(cmdline_report_fn report, void *ctx,
+                                          const char *fmt, ...)
+{
+    char msg[192];
+    va_list ap;
+    va_start(ap, fmt);
+    kvsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (report)
+        report(ctx, msg);
+}
+
+int cmdline_apply(const char *line, const struct option_desc *opts, size_t nopts,
+                  cmdline_report_fn report, void *ctx)
+{
+    struct cmdline_token tok;
+    int reports = 0;
+
+    while (cmdline_next(&line, &tok)) {
+        const struct option_desc *opt = NULL;
+        for (size_t i = 0; i < nopts; i++) {
+            if (strlen(opts[i].name) == tok.key_len &&
+                !strncmp(opts[i].name, tok.key, tok.key_len)) {
+                opt = &opts[i];
+                break;
+            }
+        }
+        if (!opt) {
+            report_fmt(report, ctx, "unknown option '%.*s' ignored", (int)tok.key_len, tok.key);
+            reports++;
+            continue;
+        }
+        char val[CMDLINE_VALUE_MAX];
+        if (tok.val && tok.val_len >= sizeof(val)) {
+            report_fmt(report, ctx, "%s= value longer than %zu bytes: ignored", opt->name,
+                       sizeof(val) - 1);
+            reports++;
+            continue;
+        }
+        if (tok.val) {
+            memcpy(val, tok.val, tok.val_len);
+            val[tok.val_len] = '\0';
+        }
+        const char *why = opt->set(opt, tok.val ? val : NULL, opt->target);
+        if (why) {
+            report_fmt(report, ctx, "%s%s%s: %s; ignored", opt->name, tok.val ? "=" : "",
+                       tok.val ? val : "", why);
+            reports++;
+        }
+    }
+    return reports;
+}
+
+bool parse_u64(const char *s, uint64_t *out)
+{
+    uint64_t v = 0, base = 10;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        s += 2;
+    }
+    if (!*s)
+        return false;
+    for (; *s; s++) {
+        uint64_t d;
+        if (*s >= '0' && *s <= '9')
+            d = (uint64_t)(*s - '0');
+        else if (base == 16 && *s >= 'a' && *s <= 'f')
+            d = (uint64_t)(*s - 'a' + 10);
+        else if (base == 16 && *s >= 'A' && *s <= 'F')
+            d = (uint64_t)(*s - 'A' + 10);
+        else
+            return false;
+        if (v > (UINT64_MAX - d) / base)
+            return false;
+        v = v * base + d;
+    }
+    *out = v;
+    return true;
+}
+
+int parse_choice(const char *s, const char *choices)
+{
+    size_t n = strlen(s);
+    int index = 0;
+    for (const char *c = choices; *c; index++) {
+        const char *bar = strchr(c, '|');
+        size_t len = bar ? (size_t)(bar - c) : strlen(c);
+        if (len == n && !strncmp(c, s, n))
+            return index;
+        if (!bar)
+            break;
+        c = bar + 1;
+    }
+    return -1;
+}

@@ -1,0 +1,44 @@
+/* Command lines: "key=value key key=\"a b\"", split on spaces. Used for
+ * Keel's own command line and, later, guest module command lines. Pure. */
+#ifndef KEEL_CMDLINE_H
+#define KEEL_CMDLINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CMDLINE_VALUE_MAX 128
+
+struct cmdline_token {
+    const char *key;
+    size_t key_len;
+    const char *val;        /* NULL when the word has no '=' */
+    size_t val_len;         /* without the quotes of a quoted value */
+};
+
+/* Next word at *cursor; false at the end. An unterminated quote runs to the
+ * end of the line. */
+bool cmdline_next(const char **cursor, struct cmdline_token *tok);
+
+/* One option: `set` parses the value (NULL for a bare word) into `target`
+ * and returns NULL, or returns why the value is wrong. */
+struct option_desc {
+    const char *name;
+    const char *(*set)(const struct option_desc *opt, const char *val, void *target);
+    void *target;
+    const char *arg;        /* for `set`: e.g. the choices, or the port index */
+};
+
+typedef void (*cmdline_report_fn)(void *ctx, const char *msg);
+
+/* Apply every word of `line` through `opts`. Unknown options and bad
+ * values are reported and ignored. Returns the number of reports. */
+int cmdline_apply(const char *line, const struct option_desc *opts, size_t nopts,
+                  cmdline_report_fn report, void *ctx);
+
+/* Helpers for `set` functions. */
+bool parse_u64(const char *s, uint64_t *out);       /* decimal or 0x hex */
+/* Index of `s` in a "|"-separated list such as "error|warn|info", or -1. */
+int parse_choice(const char *s, const char *choices);
+
+#endif

@@ -1,0 +1,21 @@
+/* Keel's console: one serial port. Until console_init() runs, output is
+ * kept in a buffer and written out then, so nothing said early is lost. */
+#ifndef KEEL_CONSOLE_H
+#define KEEL_CONSOLE_H
+
+#include <stddef.h>
+
+#include "drivers/uart_config.h"
+
+/* Start the console on `cfg` (NULL: console=none). A port where no UART
+ * answers falls back to COM1, and says so. */
+void console_init(const struct uart_config *cfg);
+
+/* Write bytes; "\n" goes out as "\r\n". Callers write whole lines. */
+void console_write(const char *s, size_t n);
+
+/* For panics and exceptions: make sure output reaches COM1 at its default
+ * settings even if the console was never started or is off. */
+void console_emergency(void);
+
+#endif

@@ -1,0 +1,46 @@
+#include "kernel/log.h"
+#include "kernel/console.h"
+#include "kernel/percpu.h"
+
+#define LOG_LINE_MAX 256
+
+enum log_level log_level = LOG_INFO;
+
+static const char *const level_word[] = {
+    [LOG_ERROR] = "error: ",
+    [LOG_WARN] = "warning: ",
+    [LOG_INFO] = "",
+    [LOG_DEBUG] = "debug: ",
+};
+
+static void log_line(const char *word, const char *fmt, va_list ap)
+{
+    char line[LOG_LINE_MAX];
+    int n = ksnprintf(line, sizeof(line), "[cpu%u] %s", this_cpu_id(), word);
+    int m = kvsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+    size_t len = (size_t)n + (size_t)m;
+    if (len > sizeof(line) - 2) {       /* too long: mark the cut */
+        len = sizeof(line) - 2;
+        line[len - 3] = line[len - 2] = line[len - 1] = '.';
+    }
+    line[len++] = '\n';
+    console_write(line, len);
+}
+
+void log_printf(enum log_level level, const char *fmt, ...)
+{
+    if (level > log_level)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    log_line(level_word[level], fmt, ap);
+    va_end(ap);
+}
+
+void log_dump(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_line("  ", fmt, ap);
+    va_end(ap);
+}

@@ -1,0 +1,22 @@
+/* Leveled log lines with a CPU prefix: "[cpu0] warning: ...". Each call is
+ * one line, written to the console in one piece. */
+#ifndef KEEL_LOG_H
+#define KEEL_LOG_H
+
+#include "kernel/lib/fmt.h"
+
+enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+#define LOG_LEVEL_NAMES "error|warn|info|debug"     /* the loglvl= choices */
+
+extern enum log_level log_level;
+
+void log_printf(enum log_level level, const char *fmt, ...) KEEL_PRINTF(2, 3);
+/* A line of a diagnostic dump: always printed, no level word. */
+void log_dump(const char *fmt, ...) KEEL_PRINTF(1, 2);
+
+#define log_err(...)   log_printf(LOG_ERROR, __VA_ARGS__)
+#define log_warn(...)  log_printf(LOG_WARN, __VA_ARGS__)
+#define log_info(...)  log_printf(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) log_printf(LOG_DEBUG, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,37 @@
+/* Keel's init order, one step a line (docs/architecture.md). */
+#include "drivers/platform.h"
+#include "drivers/poweroff.h"
+#include "kernel/boot.h"
+#include "kernel/console.h"
+#include "kernel/log.h"
+#include "kernel/mm.h"
+#include "kernel/options.h"
+#include "kernel/percpu.h"
+#include "kernel/selftest.h"
+
+void kmain(uint64_t mbi_phys);
+
+static void option_report(void *ctx, const char *msg)
+{
+    (void)ctx;
+    log_warn("command line: %s", msg);
+}
+
+void kmain(uint64_t mbi_phys)
+{
+    cpu_init(percpu_bsp(), 0);          /* GDT, TSS, IDT, GS: faults are reported */
+    boot_info_init(mbi_phys);           /* Multiboot2 tags -> boot_info */
+    options_defaults(&keel_options);
+    options_parse(boot_info.cmdline, &keel_options, option_report, NULL);
+    log_level = (enum log_level)keel_options.loglvl;
+    console_init(keel_options.console == CONSOLE_NONE ? NULL
+                                                      : &keel_options.com[keel_options.console]);
+    log_info("Keel %s, x86-64 microhypervisor", KEEL_VERSION);
+    platform_detect(&boot_info);
+    log_info("platform: %s", platform_describe());
+    boot_info_print(&boot_info);
+    mm_init(&boot_info);
+    selftest_run(keel_options.test);
+    log_info("boot complete: nothing more to run yet");
+    power_off(KEEL_STATUS_OK);
+}

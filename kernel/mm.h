@@ -1,0 +1,19 @@
+/* Physical memory: the frame allocator over the loader's memory map. */
+#ifndef KEEL_MM_H
+#define KEEL_MM_H
+
+#include "kernel/boot_info.h"
+#include "kernel/frame.h"
+
+/* boot/entry.asm identity-maps the first 4 GiB; only that much RAM is
+ * used until Keel maps more. */
+#define MM_MAPPED_END (4ull << 30)
+
+void mm_init(const struct boot_info *bi);
+
+/* Frames for Keel's own use; panics when memory runs out (a boot-time
+ * sizing bug), so callers need no error path. */
+uint64_t mm_alloc_frames(uint64_t count, uint64_t align);
+void mm_free_frames(uint64_t addr, uint64_t count);
+
+#endif

@@ -1,0 +1,50 @@
+#include "kernel/options.h"
+#include "kernel/log.h"
+
+struct keel_options keel_options;
+
+static const char *set_choice(const struct option_desc *opt, const char *val, void *target)
+{
+    if (!val)
+        return "needs a value";
+    int i = parse_choice(val, opt->arg);
+    if (i < 0) {
+        static char why[96];    /* parsed once, on the BSP, at boot */
+        ksnprintf(why, sizeof(why), "expected one of %s", opt->arg);
+        return why;
+    }
+    *(int *)target = i;
+    return NULL;
+}
+
+static const char *set_uart(const struct option_desc *opt, const char *val, void *target)
+{
+    (void)opt;
+    if (!val)
+        return "needs a value such as 115200,8n1,0x3f8";
+    return uart_parse_config(val, target);
+}
+
+void options_defaults(struct keel_options *o)
+{
+    o->console = 0;
+    for (int i = 0; i < UART_PORTS; i++)
+        o->com[i] = uart_default_config(i);
+    o->loglvl = LOG_INFO;
+    o->test = SELFTEST_NONE;
+}
+
+int options_parse(const char *cmdline, struct keel_options *o, cmdline_report_fn report,
+                  void *ctx)
+{
+    const struct option_desc table[] = {
+        { "console", set_choice, &o->console, CONSOLE_NAMES },
+        { "com1", set_uart, &o->com[0], NULL },
+        { "com2", set_uart, &o->com[1], NULL },
+        { "com3", set_uart, &o->com[2], NULL },
+        { "com4", set_uart, &o->com[3], NULL },
+        { "loglvl", set_choice, &o->loglvl, LOG_LEVEL_NAMES },
+        { "test", set_choice, &o->test, SELFTEST_NAMES },
+    };
+    return cmdline_apply(cmdline, table, sizeof(table) / sizeof(table[0]), report, ctx);
+}

@@ -1,0 +1,32 @@
+/* Keel's command line (docs/options.md): parsed once at boot into
+ * keel_options. Pure: unit-tested. */
+#ifndef KEEL_OPTIONS_H
+#define KEEL_OPTIONS_H
+
+#include "drivers/uart_config.h"
+#include "kernel/cmdline.h"
+
+#define CONSOLE_NAMES "com1|com2|com3|com4|none"
+#define CONSOLE_NONE UART_PORTS
+
+/* test=: faults raised on purpose to check that Keel reports them. */
+enum selftest { SELFTEST_NONE, SELFTEST_UD, SELFTEST_GP, SELFTEST_PF, SELFTEST_DE,
+                SELFTEST_BP, SELFTEST_DF, SELFTEST_PANIC };
+#define SELFTEST_NAMES "none|ud|gp|pf|de|bp|df|panic"
+
+struct keel_options {
+    int console;                            /* COM port index, or CONSOLE_NONE */
+    struct uart_config com[UART_PORTS];     /* com1= .. com4= */
+    int loglvl;                             /* enum log_level */
+    int test;                               /* enum selftest */
+};
+
+extern struct keel_options keel_options;
+
+void options_defaults(struct keel_options *o);
+/* Apply a command line over `o`; problems are reported and skipped.
+ * Returns the number of reports. */
+int options_parse(const char *cmdline, struct keel_options *o, cmdline_report_fn report,
+                  void *ctx);
+
+#endif

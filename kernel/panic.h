@@ -1,0 +1,33 @@
+/* How Keel stops. Exit statuses are what the test harness reads (QEMU's
+ * exit code is status * 2 + 1; Bochs' serial log has the power-off line). */
+#ifndef KEEL_PANIC_H
+#define KEEL_PANIC_H
+
+#include <stdint.h>
+
+#include "kernel/lib/fmt.h"
+
+enum keel_status {
+    KEEL_STATUS_OK = 0,         /* ran to the end */
+    KEEL_STATUS_REFUSED = 1,    /* a boot step refused this machine or input */
+    KEEL_STATUS_PANIC = 2,      /* a bug in Keel: panic or exception */
+};
+
+const char *keel_status_name(enum keel_status s);
+
+/* A bug in Keel: say what and where, with registers and a backtrace, stop
+ * every CPU and power off with KEEL_STATUS_PANIC. */
+__attribute__((noreturn)) void panic(const char *fmt, ...) KEEL_PRINTF(1, 2);
+
+/* Bad hardware or boot input: name the step, the CPU and the cause, then
+ * power off with KEEL_STATUS_REFUSED. */
+__attribute__((noreturn)) void boot_fail(const char *step, const char *fmt, ...)
+    KEEL_PRINTF(2, 3);
+
+/* Stop every CPU and power off with `status`. */
+__attribute__((noreturn)) void keel_stop(enum keel_status status);
+
+/* Print the frame-pointer chain starting at `rbp`. */
+void dump_backtrace(uint64_t rbp);
+
+#endif

@@ -1,0 +1,46 @@
+/* One page-aligned structure per CPU, reached through GS: this_cpu(). It
+ * holds everything that is the CPU's own (ids, descriptor tables, IST
+ * stacks); later the VMXON region and the current vCPU. */
+#ifndef KEEL_PERCPU_H
+#define KEEL_PERCPU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/x86/desc.h"
+
+struct percpu {
+    struct percpu *self;            /* %gs:0, for this_cpu() */
+    uint32_t cpu_id;                /* Keel's number: 0 = BSP */
+    uint32_t apic_id;
+    int trap_depth;                 /* nested exception reports in progress */
+    uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
+    struct tss64 tss __attribute__((aligned(16)));
+    uint8_t ist_stack[IST_COUNT][IST_STACK_SIZE] __attribute__((aligned(16)));
+} __attribute__((aligned(4096)));
+
+_Static_assert(offsetof(struct percpu, self) == 0, "this_cpu() reads %gs:0");
+
+/* Set when the BSP's GS points at its percpu: before that, and for code
+ * that runs before GS is set, the CPU is reported as cpu 0. */
+extern bool percpu_ready;
+
+static inline struct percpu *this_cpu(void)
+{
+    struct percpu *p;
+    asm volatile("movq %%gs:0, %0" : "=r"(p));
+    return p;
+}
+
+static inline uint32_t this_cpu_id(void)
+{
+    return percpu_ready ? this_cpu()->cpu_id : 0;
+}
+
+struct percpu *percpu_bsp(void);
+
+/* Give this CPU its descriptor tables, IST stacks, IDT and GS base. */
+void cpu_init(struct percpu *cpu, uint32_t cpu_id);
+
+#endif

@@ -1,0 +1,10 @@
+#ifndef KEEL_SELFTEST_H
+#define KEEL_SELFTEST_H
+
+#include "kernel/options.h"
+
+/* test=: raise the chosen fault on purpose (docs/options.md). Returns only
+ * for SELFTEST_NONE. */
+void selftest_run(enum selftest which);
+
+#endif

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Boot Keel's ISO in an emulator. The serial console goes to a log file and,
+# unless --quiet, to this terminal as it arrives.
+#
+#   scripts/run.sh [options]
+#     --emu bochs|qemu     Bochs (has VMX) or QEMU TCG (no VMX)    [bochs]
+#     --uefi               QEMU only: boot through OVMF (UEFI GRUB)
+#     --cpus N             emulated CPUs                           [1]
+#     --mem MiB            emulated RAM                            [256]
+#     --cmdline '...'      Keel's command line (docs/options.md)
+#     --iso FILE           boot this ISO instead of building one from build/keel.elf
+#     --log FILE           serial log                              [build/serial.log]
+#     --timeout S          give up after S seconds                 [120]
+#     --qemu-cpu MODEL     QEMU -cpu model                         [max]
+#     --bochs-cpu MODEL    Bochs cpu model                         [corei7_skylake_x]
+#     --quiet              do not copy the serial log to the terminal
+#
+# Exit status: Keel's own power-off status (0 ok, 1 refused, 2 panic), or
+# 124 on timeout, 125 when the emulator stopped without Keel powering off.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+emu=bochs uefi=0 cpus=1 mem=256 cmdline= iso= log=build/serial.log timeout=120
+qemu_cpu=max bochs_cpu=corei7_skylake_x quiet=0
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --emu) emu=$2; shift ;;
+    --uefi) uefi=1 ;;
+    --cpus) cpus=$2; shift ;;
+    --mem) mem=$2; shift ;;
+    --cmdline) cmdline=$2; shift ;;
+    --iso) iso=$2; shift ;;
+    --log) log=$2; shift ;;
+    --timeout) timeout=$2; shift ;;
+    --qemu-cpu) qemu_cpu=$2; shift ;;
+    --bochs-cpu) bochs_cpu=$2; shift ;;
+    --quiet) quiet=1 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "run: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+scripts/setup.sh
+if [[ -z $iso ]]; then
+  iso=build/keel.iso
+  scripts/mkiso.sh "$iso" build/keel.elf "$cmdline"
+fi
+mkdir -p "$(dirname "$log")"
+: > "$log"
+work=$(mktemp -d "${TMPDIR:-/tmp}/keel-run.XXXXXX")
+pid=
+cleanup() {
+  [[ -n $pid ]] && kill -- -"$pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+case $emu in
+  qemu)
+    args=(-accel tcg -cpu "$qemu_cpu" -m "$mem" -smp "$cpus" -cdrom "$iso" -boot d
+          -display none -vga none -monitor none -no-reboot
+          -serial "file:$log" -device isa-debug-exit,iobase=0xf4,iosize=0x04)
+    if [[ $uefi == 1 ]]; then
+      args+=(-bios /usr/share/ovmf/OVMF.fd)
+    fi
+    cmd=(qemu-system-x86_64 "${args[@]}")
+    ;;
+  bochs)
+    [[ $uefi == 0 ]] || { echo "run: --uefi needs --emu qemu (Bochs has no UEFI firmware here)" >&2; exit 2; }
+    cat > "$work/bochsrc" <<RC
+megs: $mem
+cpu: count=$cpus, ips=100000000, model=$bochs_cpu, reset_on_triple_fault=0
+romimage: file=/usr/share/bochs/BIOS-bochs-latest, options=fastboot
+vgaromimage: file=/usr/share/vgabios/vgabios.bin
+display_library: term
+ata0-master: type=cdrom, path=$iso, status=inserted
+boot: cdrom
+clock: sync=none
+log: $work/bochs.log
+panic: action=fatal
+error: action=report
+com1: enabled=1, mode=file, dev=$log
+RC
+    echo c > "$work/cmds"
+    # Bochs' display needs a terminal: give it a pseudo-terminal of its own.
+    cmd=(env TERM=xterm script -qfec "bochs -q -f $work/bochsrc -rc $work/cmds" /dev/null)
+    ;;
+  *) echo "run: --emu must be bochs or qemu" >&2; exit 2 ;;
+esac
+
+start=$(date +%s.%N)
+setsid "${cmd[@]}" </dev/null >"$work/emu.out" 2>&1 &
+pid=$!
+if [[ $quiet == 0 ]]; then
+  tail -n +1 -f --pid="$pid" "$log" &
+fi
+rc=0
+waited=0
+while kill -0 "$pid" 2>/dev/null; do
+  if (( waited >= timeout * 10 )); then
+    kill -- -"$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    pid=
+    echo "run: $emu still running after ${timeout}s: stopped" >&2
+    exit 124
+  fi
+  sleep 0.1
+  waited=$((waited + 1))
+done
+wait "$pid" || rc=$?
+pid=
+wait 2>/dev/null || true       # the tail
+elapsed=$(echo "$(date +%s.%N) - $start" | bc 2>/dev/null || echo "?")
+
+# Keel's status: QEMU's isa-debug-exit code is status * 2 + 1; Bochs always
+# exits 1, so read the power-off line Keel printed.
+status=$(sed -n 's/.*power off, status \([0-9]*\).*/\1/p' "$log" | tail -n 1 | tr -d '\r')
+if [[ $emu == qemu && $rc -ne 0 && $((rc % 2)) -eq 1 ]]; then
+  status=$((rc >> 1))
+fi
+if [[ -z $status ]]; then
+  echo "run: $emu stopped (exit $rc) without Keel powering off; emulator said:" >&2
+  tail -n 5 "$work/emu.out" >&2 || true
+  [[ $emu == bochs ]] && grep -E "PANIC|ERROR" "$work/bochs.log" | tail -n 5 >&2 || true
+  exit 125
+fi
+[[ $quiet == 1 ]] || echo "run: $emu finished in ${elapsed}s, Keel status $status" >&2
+exit "$status"
