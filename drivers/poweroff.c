@@ -1,6 +1,7 @@
 #include "drivers/poweroff.h"
 #include "arch/x86/cpu.h"
 #include "drivers/platform.h"
+#include "kernel/console.h"
 #include "kernel/log.h"
 
 /* QEMU: -device isa-debug-exit,iobase=0xf4,iosize=4 (scripts/run.sh) */
@@ -11,7 +12,8 @@
 void power_off(enum keel_status status)
 {
     cli();
-    log_info("power off, status %d (%s)", status, keel_status_name(status));
+    log_always("power off, status %d (%s)", status, keel_status_name(status));
+    console_drain();
     switch (platform_kind()) {
     case PLATFORM_QEMU:
         outl(QEMU_DEBUG_EXIT_PORT, status);

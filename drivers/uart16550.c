@@ -19,6 +19,7 @@
 #define FCR_ENABLE_CLEAR 0x07
 #define MCR_DTR_RTS_OUT2 0x0b
 #define LSR_THRE 0x20
+#define LSR_TEMT 0x40       /* transmitter empty: FIFO and shift register */
 
 /* Bound the wait for a transmitter that never empties (a port that is
  * not there), so a missing UART slows the console but never hangs Keel. */
@@ -55,4 +56,10 @@ void uart_write(uint16_t port, const char *s, size_t n)
             cpu_relax();
         outb(port + UART_THR, (uint8_t)s[i]);
     }
+}
+
+void uart_drain(uint16_t port)
+{
+    for (int spin = 0; spin < UART_TX_SPINS && !(inb(port + UART_LSR) & LSR_TEMT); spin++)
+        cpu_relax();
 }

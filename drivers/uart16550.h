@@ -11,5 +11,7 @@
  * register does not hold a value). */
 bool uart_init(const struct uart_config *cfg);
 void uart_write(uint16_t port, const char *s, size_t n);
+/* Wait until every byte written has left the transmitter. */
+void uart_drain(uint16_t port);
 
 #endif

@@ -12,6 +12,7 @@ static uint16_t port;
 static char early_buf[EARLY_BUF_SIZE];
 static size_t early_len;
 static size_t early_lost;
+static char description[64] = "off";
 
 static void uart_out(const char *s, size_t n)
 {
@@ -54,6 +55,8 @@ void console_init(const struct uart_config *cfg)
     }
     port = c.port;
     state = CONSOLE_UART;
+    ksnprintf(description, sizeof(description), "serial port 0x%x at %u %u%c%u", c.port,
+              c.baud, c.data_bits, c.parity - 'a' + 'A', c.stop_bits);
     flush_early();
     if (fell_back) {
         char msg[96];
@@ -62,6 +65,11 @@ void console_init(const struct uart_config *cfg)
                           cfg->port, c.port);
         uart_out(msg, (size_t)n);
     }
+}
+
+const char *console_describe(void)
+{
+    return description;
 }
 
 void console_write(const char *s, size_t n)
@@ -81,6 +89,12 @@ void console_write(const char *s, size_t n)
     case CONSOLE_OFF:
         break;
     }
+}
+
+void console_drain(void)
+{
+    if (state == CONSOLE_UART)
+        uart_drain(port);
 }
 
 void console_emergency(void)

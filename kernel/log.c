@@ -44,3 +44,11 @@ void log_dump(const char *fmt, ...)
     log_line("  ", fmt, ap);
     va_end(ap);
 }
+
+void log_always(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_line("", fmt, ap);
+    va_end(ap);
+}

@@ -11,8 +11,11 @@ enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 extern enum log_level log_level;
 
 void log_printf(enum log_level level, const char *fmt, ...) KEEL_PRINTF(2, 3);
-/* A line of a diagnostic dump: always printed, no level word. */
+/* A line of a diagnostic dump: always printed, indented, no level word. */
 void log_dump(const char *fmt, ...) KEEL_PRINTF(1, 2);
+/* A line printed whatever loglvl= says (the power-off line, which the
+ * test harness reads). */
+void log_always(const char *fmt, ...) KEEL_PRINTF(1, 2);
 
 #define log_err(...)   log_printf(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...)  log_printf(LOG_WARN, __VA_ARGS__)

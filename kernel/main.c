@@ -20,13 +20,14 @@ static void option_report(void *ctx, const char *msg)
 void kmain(uint64_t mbi_phys)
 {
     cpu_init(percpu_bsp(), 0);          /* GDT, TSS, IDT, GS: faults are reported */
+    log_info("Keel %s, x86-64 microhypervisor", KEEL_VERSION);  /* held until the console starts */
     boot_info_init(mbi_phys);           /* Multiboot2 tags -> boot_info */
     options_defaults(&keel_options);
     options_parse(boot_info.cmdline, &keel_options, option_report, NULL);
     log_level = (enum log_level)keel_options.loglvl;
     console_init(keel_options.console == CONSOLE_NONE ? NULL
                                                       : &keel_options.com[keel_options.console]);
-    log_info("Keel %s, x86-64 microhypervisor", KEEL_VERSION);
+    log_info("console: %s", console_describe());
     platform_detect(&boot_info);
     log_info("platform: %s", platform_describe());
     boot_info_print(&boot_info);

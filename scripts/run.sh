@@ -14,14 +14,18 @@
 #     --qemu-cpu MODEL     QEMU -cpu model                         [max]
 #     --bochs-cpu MODEL    Bochs cpu model                         [corei7_skylake_x]
 #     --quiet              do not copy the serial log to the terminal
+#     --expect-halt REGEX  once the log has a line matching REGEX, check
+#                          that the machine stays halted for a second, then
+#                          stop it (for the boot paths that halt on purpose)
 #
 # Exit status: Keel's own power-off status (0 ok, 1 refused, 2 panic), or
-# 124 on timeout, 125 when the emulator stopped without Keel powering off.
+# 124 on timeout, 125 when the emulator stopped without Keel powering off,
+# 126 when --expect-halt saw its line and the machine stayed halted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 emu=bochs uefi=0 cpus=1 mem=256 cmdline= iso= log=build/serial.log timeout=120
-qemu_cpu=max bochs_cpu=corei7_skylake_x quiet=0
+qemu_cpu=max bochs_cpu=corei7_skylake_x quiet=0 halt_re=
 while [[ $# -gt 0 ]]; do
   case $1 in
     --emu) emu=$2; shift ;;
@@ -35,7 +39,8 @@ while [[ $# -gt 0 ]]; do
     --qemu-cpu) qemu_cpu=$2; shift ;;
     --bochs-cpu) bochs_cpu=$2; shift ;;
     --quiet) quiet=1 ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --expect-halt) halt_re=$2; shift ;;
+    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -90,7 +95,7 @@ RC
   *) echo "run: --emu must be bochs or qemu" >&2; exit 2 ;;
 esac
 
-start=$(date +%s.%N)
+start=$(date +%s%N)
 setsid "${cmd[@]}" </dev/null >"$work/emu.out" 2>&1 &
 pid=$!
 if [[ $quiet == 0 ]]; then
@@ -106,13 +111,24 @@ while kill -0 "$pid" 2>/dev/null; do
     echo "run: $emu still running after ${timeout}s: stopped" >&2
     exit 124
   fi
+  if [[ -n $halt_re ]] && tr -d '\r' < "$log" | grep -qE "$halt_re"; then
+    sleep 1
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -- -"$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+      pid=
+      [[ $quiet == 1 ]] || echo "run: Keel halted as expected: stopped $emu" >&2
+      exit 126
+    fi
+  fi
   sleep 0.1
   waited=$((waited + 1))
 done
 wait "$pid" || rc=$?
 pid=
 wait 2>/dev/null || true       # the tail
-elapsed=$(echo "$(date +%s.%N) - $start" | bc 2>/dev/null || echo "?")
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+elapsed=$((ms / 1000)).$(printf '%03d' $((ms % 1000)))
 
 # Keel's status: QEMU's isa-debug-exit code is status * 2 + 1; Bochs always
 # exits 1, so read the power-off line Keel printed.

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Keel's test suite: `make test` runs this after building.
+#   1. host unit tests (build/unit/test_*, ASan + UBSan), one count per case
+#   2. integration tests (tests/integration/*.test): boot the ISO in an
+#      emulator and check the serial log line by line
+# Ends with "N passed, N failed"; exits non-zero on any failure.
+#   TESTS=regex   run only the integration tests whose name matches
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+passed=0 failed=0
+failures=()
+out=build/tests
+mkdir -p "$out"
+
+# ---------------------------------------------------------------- unit
+for t in build/unit/test_*; do
+  [[ -x $t && $t != *.d ]] || continue
+  name=${t##*/}
+  if ! "$t" > "$out/$name.log" 2>&1; then :; fi
+  line=$(grep -E '^unit: [0-9]+ passed, [0-9]+ failed$' "$out/$name.log" | tail -n 1)
+  if [[ -z $line ]]; then
+    echo "FAIL unit/$name: crashed (see $out/$name.log)"
+    tail -n 20 "$out/$name.log" | sed 's/^/     /'
+    failed=$((failed + 1)); failures+=("unit/$name")
+    continue
+  fi
+  p=$(sed -E 's/^unit: ([0-9]+) passed.*/\1/' <<<"$line")
+  f=$(sed -E 's/.* ([0-9]+) failed$/\1/' <<<"$line")
+  passed=$((passed + p)); failed=$((failed + f))
+  if [[ $f -gt 0 ]]; then
+    echo "FAIL unit/$name: $f of $((p + f)) cases failed"
+    grep -E -A4 '^FAIL' "$out/$name.log" | sed 's/^/     /'
+    failures+=("unit/$name")
+  else
+    echo "ok   unit/$name ($p cases)"
+  fi
+done
+
+# ---------------------------------------------------------------- integration
+# A .test file is bash that sets:
+#   emu=qemu|bochs   cpus=N   uefi=1   cmdline='...'   timeout=S
+#   qemu_cpu=MODEL   loader=multiboot2|multiboot
+#   status=0|1|2|halt     Keel's expected power-off status, or halt
+# and calls, in the order the lines must appear:
+#   expect 'ERE'          a serial line matching this, after the previous one
+#   reject 'ERE'          no serial line may match this
+run_integration() {
+  local file=$1 name
+  name=$(basename "$file" .test)
+  local emu=qemu cpus=1 uefi=0 cmdline= timeout=60 qemu_cpu=max loader=multiboot2 status=0
+  local expects=() rejects=()
+  expect() { expects+=("$1"); }
+  reject() { rejects+=("$1"); }
+  # shellcheck disable=SC1090
+  source "$file"
+
+  local iso=$out/$name.iso log=$out/$name.log
+  if ! scripts/mkiso.sh --loader "$loader" "$iso" build/keel.elf "$cmdline" 2> "$out/$name.mkiso"; then
+    echo "FAIL $name: ISO build failed"; sed 's/^/     /' "$out/$name.mkiso"
+    return 1
+  fi
+  local args=(--emu "$emu" --cpus "$cpus" --iso "$iso" --log "$log" --timeout "$timeout"
+              --qemu-cpu "$qemu_cpu" --quiet)
+  [[ $uefi == 1 ]] && args+=(--uefi)
+  [[ $status == halt ]] && args+=(--expect-halt "${expects[-1]}")
+  local start rc=0
+  start=$(date +%s%N)
+  scripts/run.sh "${args[@]}" 2> "$out/$name.run" || rc=$?
+  local secs
+  secs=$(( ($(date +%s%N) - start) / 100000000 ))
+  secs=$((secs / 10)).$((secs % 10))
+
+  local want=$status problem=
+  [[ $status == halt ]] && want=126
+  if [[ $rc -ne $want ]]; then
+    problem="exit status $rc, expected $want ($(tail -n 1 "$out/$name.run"))"
+  fi
+  # Lines in order: each expect must match a line after the previous match.
+  local i=0 line
+  while IFS= read -r line; do
+    (( i < ${#expects[@]} )) || break
+    if [[ $line =~ ${expects[$i]} ]]; then i=$((i + 1)); fi
+  done < <(tr -d '\r' < "$log"; echo)
+  if (( i < ${#expects[@]} )) && [[ -z $problem ]]; then
+    problem="no line matching '${expects[$i]}'$( ((i > 0)) && echo " after '${expects[$((i - 1))]}'")"
+  fi
+  local r
+  for r in "${rejects[@]}"; do
+    if [[ -z $problem ]] && tr -d '\r' < "$log" | grep -qE "$r"; then
+      problem="a line matches '$r': $(tr -d '\r' < "$log" | grep -E "$r" | head -n 1)"
+    fi
+  done
+  if [[ -n $problem ]]; then
+    echo "FAIL $name ($emu, ${secs}s): $problem"
+    echo "     serial log $log ends:"
+    tr -d '\r' < "$log" | tail -n 12 | sed 's/^/     | /'
+    return 1
+  fi
+  echo "ok   $name ($emu, ${secs}s, ${#expects[@]} lines checked)"
+}
+
+for file in tests/integration/*.test; do
+  name=$(basename "$file" .test)
+  [[ -n ${TESTS:-} && ! $name =~ $TESTS ]] && continue
+  if ( run_integration "$file" ); then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1)); failures+=("$name")
+  fi
+done
+
+[[ ${#failures[@]} -gt 0 ]] && echo "failed: ${failures[*]}"
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
