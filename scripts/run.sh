@@ -99,7 +99,7 @@ start=$(date +%s%N)
 setsid "${cmd[@]}" </dev/null >"$work/emu.out" 2>&1 &
 pid=$!
 if [[ $quiet == 0 ]]; then
-  tail -n +1 -f --pid="$pid" "$log" &
+  tail -s 0.1 -n +1 -f --pid="$pid" "$log" &
 fi
 rc=0
 waited=0
