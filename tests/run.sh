@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Keel's test suite: `make test` runs this after building.
+#   0. grub-file accepts build/keel.elf as Multiboot2
 #   1. host unit tests (build/unit/test_*, ASan + UBSan), one count per case
 #   2. integration tests (tests/integration/*.test): boot the ISO in an
 #      emulator and check the serial log line by line
@@ -12,6 +13,16 @@ passed=0 failed=0
 failures=()
 out=build/tests
 mkdir -p "$out"
+
+# ---------------------------------------------------------------- image
+# GRUB must recognise keel.elf as a Multiboot2 kernel.
+if grub-file --is-x86-multiboot2 build/keel.elf; then
+  echo "ok   build/keel.elf is a Multiboot2 kernel (grub-file)"
+  passed=$((passed + 1))
+else
+  echo "FAIL build/keel.elf: grub-file --is-x86-multiboot2 says no"
+  failed=$((failed + 1)); failures+=("grub-file")
+fi
 
 # ---------------------------------------------------------------- unit
 for t in build/unit/test_*; do
