@@ -31,8 +31,10 @@ extern __bss_start
 extern __bss_end
 global _start
 global boot_pml4
+global boot_pd
 global boot_stack_top
 global boot_gdt_ptr
+global boot_ebda_segment
 
 section .text.boot
 bits 32
@@ -49,6 +51,12 @@ _start:
     xor eax, eax
     rep stosb
     mov esp, boot_stack_top
+
+    ; The BIOS data area word at 0x40e (the EBDA segment), read now because
+    ; page 0 stays unmapped in long mode. Meaningless on UEFI machines,
+    ; where nothing reads it.
+    mov ax, [0x40e]
+    mov [boot_ebda_segment], ax
 
     cmp esi, MB2_BOOTLOADER_MAGIC
     jne .bad_magic
@@ -213,5 +221,6 @@ align 16
 boot_stack: resb BOOT_STACK_SIZE
 boot_stack_top:
 boot_nx:    resd 1
+boot_ebda_segment: resw 1
 
 section .note.GNU-stack noalloc noexec nowrite progbits

@@ -3,9 +3,10 @@
 
 #include "kernel/panic.h"
 
-/* Power the machine off, leaving `status` where the test harness reads it:
- * QEMU's isa-debug-exit (exit code status * 2 + 1), or the serial log's
- * "power off" line under Bochs. Where neither applies, halt. */
+/* Leave the machine as shutdown= says, after the line
+ * "<power off|reboot|halt>, status N (name)". With shutdown=auto: QEMU's
+ * isa-debug-exit (exit code status * 2 + 1) or Bochs' shutdown port where
+ * recognised, else ACPI S5. When nothing works, halt. */
 __attribute__((noreturn)) void power_off(enum keel_status status);
 
 #endif

@@ -39,8 +39,4 @@ void boot_info_print(const struct boot_info *bi)
                  (unsigned long long)m->end, fmt_size(size, sizeof(size), m->end - m->start),
                  m->cmdline);
     }
-    if (bi->rsdp_len)
-        log_info("ACPI: RSDP from the loader's %s tag", bi->rsdp_new ? "ACPI 2.0+" : "ACPI 1.0");
-    else
-        log_info("ACPI: the loader gave no RSDP");
 }

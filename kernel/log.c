@@ -1,10 +1,15 @@
 #include "kernel/log.h"
 #include "kernel/console.h"
 #include "kernel/percpu.h"
+#include "kernel/spinlock.h"
 
 #define LOG_LINE_MAX 256
 
 enum log_level log_level = LOG_INFO;
+volatile bool log_emergency;
+
+/* One line at a time on the console, whichever CPU writes it. */
+static struct spinlock console_lock;
 
 static const char *const level_word[] = {
     [LOG_ERROR] = "error: ",
@@ -24,7 +29,13 @@ static void log_line(const char *word, const char *fmt, va_list ap)
         line[len - 3] = line[len - 2] = line[len - 1] = '.';
     }
     line[len++] = '\n';
+    if (log_emergency) {
+        console_write(line, len);
+        return;
+    }
+    spin_lock(&console_lock);
     console_write(line, len);
+    spin_unlock(&console_lock);
 }
 
 void log_printf(enum log_level level, const char *fmt, ...)

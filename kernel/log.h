@@ -3,12 +3,18 @@
 #ifndef KEEL_LOG_H
 #define KEEL_LOG_H
 
+#include <stdbool.h>
+
 #include "kernel/lib/fmt.h"
 
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 #define LOG_LEVEL_NAMES "error|warn|info|debug"     /* the loglvl= choices */
 
 extern enum log_level log_level;
+
+/* Set on the way down (panic, exception): lines are written without
+ * taking the console lock, which a stopped CPU may hold. */
+extern volatile bool log_emergency;
 
 void log_printf(enum log_level level, const char *fmt, ...) KEEL_PRINTF(2, 3);
 /* A line of a diagnostic dump: always printed, indented, no level word. */

@@ -1,4 +1,5 @@
 /* Keel's init order, one step a line (docs/architecture.md). */
+#include "drivers/acpi.h"
 #include "drivers/platform.h"
 #include "drivers/poweroff.h"
 #include "kernel/boot.h"
@@ -8,6 +9,8 @@
 #include "kernel/options.h"
 #include "kernel/percpu.h"
 #include "kernel/selftest.h"
+#include "kernel/smp.h"
+#include "arch/x86/tsc.h"
 
 void kmain(uint64_t mbi_phys);
 
@@ -32,6 +35,9 @@ void kmain(uint64_t mbi_phys)
     log_info("platform: %s", platform_describe());
     boot_info_print(&boot_info);
     mm_init(&boot_info);
+    acpi_init(&boot_info, keel_options.acpi == ACPI_DUMP);   /* RSDP, MADT, FADT */
+    tsc_calibrate(acpi.pm_timer_port, acpi.pm_timer_32bit ? 32 : 24);
+    smp_boot(&acpi, acpi_ok, keel_options.cpus);             /* local APIC, APs */
     selftest_run(keel_options.test);
     log_info("boot complete: nothing more to run yet");
     power_off(KEEL_STATUS_OK);

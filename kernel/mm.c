@@ -9,6 +9,8 @@ extern char __image_start[], __image_end[];
 
 static uint64_t bitmap[MM_MAPPED_END / FRAME_SIZE / 64];
 static struct frame_alloc frames;
+static const struct boot_info *boot;
+static uint64_t next_low_page = FRAME_SIZE;
 
 void mm_init(const struct boot_info *bi)
 {
@@ -16,6 +18,7 @@ void mm_init(const struct boot_info *bi)
     if (!bi->mmap_count)
         boot_fail("memory", "the boot loader gave no memory map");
 
+    boot = bi;
     frame_init(&frames, bitmap, MM_MAPPED_END / FRAME_SIZE);
     uint64_t usable = 0, unmapped = 0;
     for (uint32_t i = 0; i < bi->mmap_count; i++) {
@@ -56,6 +59,43 @@ uint64_t mm_alloc_frames(uint64_t count, uint64_t align)
               (unsigned long long)frames.free);
     memset((void *)(uintptr_t)addr, 0, count * FRAME_SIZE);
     return addr;
+}
+
+static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+    return a < b + blen && b < a + alen;
+}
+
+static bool low_page_free(uint64_t p)
+{
+    bool usable = false;
+    for (uint32_t i = 0; i < boot->mmap_count; i++) {
+        const struct mem_region *r = &boot->mmap[i];
+        if (overlaps(p, FRAME_SIZE, r->base, r->len)) {
+            if (r->type != MEM_USABLE)
+                return false;
+            if (r->base <= p && p + FRAME_SIZE <= r->base + r->len)
+                usable = true;
+        }
+    }
+    if (!usable || overlaps(p, FRAME_SIZE, boot->mbi_phys, boot->mbi_size))
+        return false;
+    for (uint32_t i = 0; i < boot->module_count; i++)
+        if (overlaps(p, FRAME_SIZE, boot->modules[i].start,
+                     boot->modules[i].end - boot->modules[i].start))
+            return false;
+    return true;
+}
+
+uint64_t mm_alloc_low_page(void)
+{
+    for (; next_low_page < LOW_MEMORY_END; next_low_page += FRAME_SIZE) {
+        if (low_page_free(next_low_page)) {
+            next_low_page += FRAME_SIZE;
+            return next_low_page - FRAME_SIZE;
+        }
+    }
+    return 0;
 }
 
 void mm_free_frames(uint64_t addr, uint64_t count)

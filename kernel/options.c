@@ -25,6 +25,16 @@ static const char *set_uart(const struct option_desc *opt, const char *val, void
     return uart_parse_config(val, target);
 }
 
+static const char *set_count(const struct option_desc *opt, const char *val, void *target)
+{
+    (void)opt;
+    uint64_t v;
+    if (!val || !parse_u64(val, &v) || v < 1 || v > CPUS_MAX)
+        return "expected a number from 1 to 256";
+    *(unsigned *)target = (unsigned)v;
+    return NULL;
+}
+
 void options_defaults(struct keel_options *o)
 {
     o->console = 0;
@@ -32,6 +42,9 @@ void options_defaults(struct keel_options *o)
         o->com[i] = uart_default_config(i);
     o->loglvl = LOG_INFO;
     o->test = SELFTEST_NONE;
+    o->acpi = ACPI_ON;
+    o->shutdown = SHUTDOWN_AUTO;
+    o->cpus = CPUS_MAX;
 }
 
 int options_parse(const char *cmdline, struct keel_options *o, cmdline_report_fn report,
@@ -45,6 +58,9 @@ int options_parse(const char *cmdline, struct keel_options *o, cmdline_report_fn
         { "com4", set_uart, &o->com[3], NULL },
         { "loglvl", set_choice, &o->loglvl, LOG_LEVEL_NAMES },
         { "test", set_choice, &o->test, SELFTEST_NAMES },
+        { "acpi", set_choice, &o->acpi, ACPI_MODE_NAMES },
+        { "shutdown", set_choice, &o->shutdown, SHUTDOWN_NAMES },
+        { "cpus", set_count, &o->cpus, NULL },
     };
     return cmdline_apply(cmdline, table, sizeof(table) / sizeof(table[0]), report, ctx);
 }

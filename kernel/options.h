@@ -11,14 +11,26 @@
 
 /* test=: faults raised on purpose to check that Keel reports them. */
 enum selftest { SELFTEST_NONE, SELFTEST_UD, SELFTEST_GP, SELFTEST_PF, SELFTEST_DE,
-                SELFTEST_BP, SELFTEST_DF, SELFTEST_PANIC };
-#define SELFTEST_NAMES "none|ud|gp|pf|de|bp|df|panic"
+                SELFTEST_BP, SELFTEST_DF, SELFTEST_PANIC, SELFTEST_AP_SILENT };
+#define SELFTEST_NAMES "none|ud|gp|pf|de|bp|df|panic|ap-silent"
+
+#define ACPI_MODE_NAMES "on|dump"
+enum acpi_mode { ACPI_ON, ACPI_DUMP };
+
+/* shutdown=: how Keel leaves the machine when it stops. */
+enum shutdown_mode { SHUTDOWN_AUTO, SHUTDOWN_ACPI, SHUTDOWN_REBOOT, SHUTDOWN_HALT };
+#define SHUTDOWN_NAMES "auto|acpi|reboot|halt"
+
+#define CPUS_MAX 256
 
 struct keel_options {
     int console;                            /* COM port index, or CONSOLE_NONE */
     struct uart_config com[UART_PORTS];     /* com1= .. com4= */
     int loglvl;                             /* enum log_level */
     int test;                               /* enum selftest */
+    int acpi;                               /* enum acpi_mode */
+    int shutdown;                           /* enum shutdown_mode */
+    unsigned cpus;                          /* start at most this many CPUs */
 };
 
 extern struct keel_options keel_options;

@@ -4,6 +4,7 @@
 #include "kernel/console.h"
 #include "kernel/log.h"
 #include "kernel/percpu.h"
+#include "kernel/smp.h"
 
 #define BACKTRACE_MAX 16
 #define IDENTITY_MAP_END (4ull << 30)
@@ -21,7 +22,7 @@ const char *keel_status_name(enum keel_status s)
 void keel_stop(enum keel_status status)
 {
     cli();
-    /* Only the BSP runs until SMP bring-up: it is every CPU there is. */
+    smp_stop_others();
     power_off(status);
 }
 
@@ -45,6 +46,7 @@ void dump_backtrace(uint64_t rbp)
 void panic(const char *fmt, ...)
 {
     cli();
+    log_emergency = true;
     console_emergency();
     char msg[192];
     va_list ap;

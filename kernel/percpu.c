@@ -2,7 +2,11 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
 
+#include "kernel/options.h"
+
 bool percpu_ready;
+struct percpu *cpus[CPUS_MAX];
+unsigned cpu_count;
 
 static struct percpu bsp_percpu;
 
@@ -15,10 +19,13 @@ void cpu_init(struct percpu *cpu, uint32_t cpu_id)
 {
     cpu->self = cpu;
     cpu->cpu_id = cpu_id;
-    gdt_init_cpu(cpu);          /* clears GS: its base is set below */
-    if (cpu_id == 0)
+    wrmsr(MSR_IA32_GS_BASE, (uint64_t)cpu);     /* first: the log reads it */
+    gdt_init_cpu(cpu);
+    if (cpu_id == 0) {
         idt_init();
+        cpus[0] = cpu;
+        cpu_count = 1;
+        percpu_ready = true;
+    }
     idt_load();
-    wrmsr(MSR_IA32_GS_BASE, (uint64_t)cpu);
-    percpu_ready = true;
 }

@@ -15,6 +15,7 @@ struct percpu {
     uint32_t cpu_id;                /* Keel's number: 0 = BSP */
     uint32_t apic_id;
     int trap_depth;                 /* nested exception reports in progress */
+    volatile bool online;           /* set by the CPU itself once it runs C */
     uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
     struct tss64 tss __attribute__((aligned(16)));
     uint8_t ist_stack[IST_COUNT][IST_STACK_SIZE] __attribute__((aligned(16)));
@@ -22,8 +23,8 @@ struct percpu {
 
 _Static_assert(offsetof(struct percpu, self) == 0, "this_cpu() reads %gs:0");
 
-/* Set when the BSP's GS points at its percpu: before that, and for code
- * that runs before GS is set, the CPU is reported as cpu 0. */
+/* Set when the BSP's GS points at its percpu: before that the CPU is
+ * reported as cpu 0. Each AP sets its GS before it prints anything. */
 extern bool percpu_ready;
 
 static inline struct percpu *this_cpu(void)
@@ -39,6 +40,10 @@ static inline uint32_t this_cpu_id(void)
 }
 
 struct percpu *percpu_bsp(void);
+
+/* Every CPU that is online, by cpu_id; cpu_count of them. */
+extern struct percpu *cpus[];
+extern unsigned cpu_count;
 
 /* Give this CPU its descriptor tables, IST stacks, IDT and GS base. */
 void cpu_init(struct percpu *cpu, uint32_t cpu_id);

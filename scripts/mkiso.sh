@@ -56,8 +56,9 @@ CFG
 
 mkdir -p "$(dirname "$out")"
 log=$(mktemp)
-if ! grub-mkrescue -o "$out.tmp" "$root" >"$log" 2>&1; then
-  cat "$log" >&2; rm -f "$log" "$out.tmp"; exit 1
+tmp=$(mktemp "$out.XXXXXX")     # concurrent builds of the same ISO do not collide
+if ! grub-mkrescue -o "$tmp" "$root" >"$log" 2>&1; then
+  cat "$log" >&2; rm -f "$log" "$tmp"; exit 1
 fi
 rm -f "$log"
-mv "$out.tmp" "$out"
+mv "$tmp" "$out"

@@ -131,8 +131,9 @@ ms=$(( ($(date +%s%N) - start) / 1000000 ))
 elapsed=$((ms / 1000)).$(printf '%03d' $((ms % 1000)))
 
 # Keel's status: QEMU's isa-debug-exit code is status * 2 + 1; Bochs always
-# exits 1, so read the power-off line Keel printed.
-status=$(sed -n 's/.*power off, status \([0-9]*\).*/\1/p' "$log" | tail -n 1 | tr -d '\r')
+# exits 1, and an ACPI power-off or reset ends QEMU with 0: then read the
+# status line Keel printed.
+status=$(sed -n 's/^\[cpu[0-9]*\] \(power off\|reboot\|halt\), status \([0-9]*\).*/\2/p' "$log" | tail -n 1 | tr -d '\r')
 if [[ $emu == qemu && $rc -ne 0 && $((rc % 2)) -eq 1 ]]; then
   status=$((rc >> 1))
 fi

@@ -6,6 +6,9 @@
 #include "kernel/log.h"
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
+#include "kernel/smp.h"
+
+#define VECTOR_NMI 2
 
 static const struct {
     const char *mnemonic, *description;
@@ -66,12 +69,20 @@ static void report(const struct trap_frame *f)
 
 void trap_dispatch(struct trap_frame *f)
 {
+    if (f->vector == VECTOR_NMI) {
+        if (smp_stopping)
+            smp_nmi_stop();     /* another CPU is stopping the machine */
+        log_warn("NMI at RIP 0x%016llx that no one asked for: ignored",
+                 (unsigned long long)f->rip);
+        return;
+    }
     if (f->vector >= 32) {
         /* Keel enables no interrupt source yet; say so and go on. */
         log_warn("unexpected interrupt, vector %llu: ignored", (unsigned long long)f->vector);
         return;
     }
     cli();
+    log_emergency = true;
     console_emergency();
     struct percpu *cpu = percpu_ready ? this_cpu() : NULL;
     if (cpu && cpu->trap_depth++ > 0) {

@@ -25,8 +25,8 @@ void gdt_init_cpu(struct percpu *cpu)
         cpu->tss.ist[i] = (uint64_t)&cpu->ist_stack[i][IST_STACK_SIZE];
 
     struct desc_ptr gdtr = { sizeof(cpu->gdt) - 1, (uint64_t)cpu->gdt };
-    /* Reload CS with a far return; FS and GS get the null selector (their
-     * bases are set through MSRs afterwards). */
+    /* Reload CS with a far return, and the data segments. FS and GS are
+     * left alone: their bases come from MSRs (GS: this CPU's percpu). */
     asm volatile("lgdt %0\n\t"
                  "pushq %1\n\t"
                  "leaq 1f(%%rip), %%rax\n\t"
@@ -37,9 +37,6 @@ void gdt_init_cpu(struct percpu *cpu)
                  "movl %%eax, %%ds\n\t"
                  "movl %%eax, %%es\n\t"
                  "movl %%eax, %%ss\n\t"
-                 "xorl %%eax, %%eax\n\t"
-                 "movl %%eax, %%fs\n\t"
-                 "movl %%eax, %%gs\n\t"
                  "ltr %w3"
                  :
                  : "m"(gdtr), "i"(GDT_KERNEL_CS), "i"(GDT_KERNEL_DS), "r"((uint16_t)GDT_TSS)

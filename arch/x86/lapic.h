@@ -1,0 +1,22 @@
+/* The local APIC: x2APIC mode (MSRs) when the CPU has it, xAPIC (MMIO)
+ * otherwise. All CPUs use the mode the BSP chose. SDM "Advanced
+ * Programmable Interrupt Controller (APIC)". */
+#ifndef KEEL_ARCH_X86_LAPIC_H
+#define KEEL_ARCH_X86_LAPIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define LAPIC_SPURIOUS_VECTOR 0xff
+
+/* BSP: choose the mode and enable the APIC; APs: enable in that mode. */
+void lapic_init(bool bsp);
+bool lapic_x2apic(void);
+uint32_t lapic_id(void);
+
+void lapic_send_init(uint32_t apic_id);
+void lapic_send_startup(uint32_t apic_id, uint8_t page);
+void lapic_send_nmi_others(void);
+void lapic_eoi(void);
+
+#endif

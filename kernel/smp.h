@@ -1,0 +1,21 @@
+/* Starting the application processors (APs) the MADT lists. */
+#ifndef KEEL_SMP_H
+#define KEEL_SMP_H
+
+#include "drivers/acpi_parse.h"
+
+/* Start up to max_cpus CPUs in all (the BSP included), one at a time:
+ * INIT-SIPI-SIPI, then wait for the AP to report in C. A CPU that does not
+ * answer is reported by APIC id, parked with INIT, and left out. */
+void smp_boot(const struct acpi_info *acpi, bool have_acpi, unsigned max_cpus);
+
+/* Stop every other CPU (NMI) and wait briefly until they have. */
+void smp_stop_others(void);
+
+/* Set while CPUs are being stopped: an NMI then means "halt". */
+extern volatile bool smp_stopping;
+
+/* The NMI handler's part: count this CPU as stopped and halt it. */
+__attribute__((noreturn)) void smp_nmi_stop(void);
+
+#endif
