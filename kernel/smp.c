@@ -162,6 +162,8 @@ void smp_stop_others(void)
     uint64_t end = tsc_deadline(10000);
     while (cpus_stopped < cpu_count - 1 && rdtsc() < end)
         cpu_relax();
+    log_info("stopped %u of %u other CPU%s", cpus_stopped, cpu_count - 1,
+             cpu_count == 2 ? "" : "s");
 }
 
 void smp_nmi_stop(void)
