@@ -14,6 +14,7 @@ CPUS    ?= 1
 MEM     ?= 256
 CMDLINE ?=
 TIMEOUT ?= 120
+UEFI    ?= 0
 
 # V=1 shows every command.
 ifeq ($(V),1)
@@ -88,7 +89,7 @@ deps:
 
 run: deps all
 	scripts/run.sh --emu $(EMU) --cpus $(CPUS) --mem $(MEM) --timeout $(TIMEOUT) \
-	    --cmdline "$(CMDLINE)"
+	    --cmdline "$(CMDLINE)" $(if $(filter 1,$(UEFI)),--uefi)
 
 test: deps all unit
 	tests/run.sh
@@ -113,6 +114,7 @@ help:
 	@echo "  CPUS=N               emulated CPUs (now: $(CPUS))"
 	@echo "  MEM=MiB              emulated RAM (now: $(MEM))"
 	@echo "  CMDLINE='...'        Keel command line (docs/options.md), e.g. 'loglvl=debug'"
+	@echo "  UEFI=1               with EMU=qemu: boot through OVMF (UEFI GRUB)"
 	@echo "  TIMEOUT=s            'run' gives up after this many seconds (now: $(TIMEOUT))"
 	@echo "  TESTS='pattern'      'test' runs only integration tests whose name matches"
 	@echo "  CROSS_COMPILE=pfx    toolchain prefix, e.g. x86_64-elf-"

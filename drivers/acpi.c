@@ -50,10 +50,10 @@ static void dump_tables(const uint8_t *rsdp, uint32_t rsdp_len)
     }
 }
 
-void acpi_init(const struct boot_info *bi, bool dump)
+void acpi_init(const struct boot_info *bi, bool dump, bool scan)
 {
     const uint8_t *rsdp = bi->rsdp;
-    uint32_t rsdp_len = bi->rsdp_len;
+    uint32_t rsdp_len = scan ? 0 : bi->rsdp_len;
     char where[64];
 
     if (rsdp_len) {
@@ -69,9 +69,10 @@ void acpi_init(const struct boot_info *bi, bool dump)
         }
     }
     if (!rsdp_len) {
-        log_warn("ACPI: no RSDP (the loader gave none%s): only the boot CPU will run",
+        log_warn("ACPI: no RSDP (%s%s): only the boot CPU will run",
+                 scan ? "acpi=scan: the loader's ignored" : "the loader gave none",
                  bi->efi ? "; UEFI machines have no BIOS area to search" :
-                           " and the BIOS area has none");
+                           "; none in the BIOS area");
         return;
     }
     if (acpi_parse(rsdp, rsdp_len, map_identity, NULL, report, NULL, &acpi)) {

@@ -9,7 +9,9 @@
 extern struct acpi_info acpi;
 extern bool acpi_ok;            /* tables parsed: acpi is meaningful */
 
-void acpi_init(const struct boot_info *bi, bool dump);
+/* dump: print every table in hex; scan: ignore the loader's RSDP and
+ * search the BIOS area (BIOS boots only), as when a loader gives none. */
+void acpi_init(const struct boot_info *bi, bool dump, bool scan);
 
 /* Enter S5 (soft off) through PM1 control, or reset through the FADT reset
  * register. Return only when that did not work. */

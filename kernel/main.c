@@ -35,10 +35,11 @@ void kmain(uint64_t mbi_phys)
     log_info("platform: %s", platform_describe());
     boot_info_print(&boot_info);
     mm_init(&boot_info);
-    acpi_init(&boot_info, keel_options.acpi == ACPI_DUMP);   /* RSDP, MADT, FADT */
+    acpi_init(&boot_info, keel_options.acpi == ACPI_DUMP,    /* RSDP, MADT, FADT */
+              keel_options.acpi == ACPI_SCAN);
     tsc_calibrate(acpi.pm_timer_port, acpi.pm_timer_32bit ? 32 : 24);
     smp_boot(&acpi, acpi_ok, keel_options.cpus);             /* local APIC, APs */
-    selftest_run(keel_options.test);
+    selftest_run(keel_options.test);                         /* test= */
     log_info("boot complete: nothing more to run yet");
     power_off(KEEL_STATUS_OK);
 }

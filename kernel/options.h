@@ -11,11 +11,12 @@
 
 /* test=: faults raised on purpose to check that Keel reports them. */
 enum selftest { SELFTEST_NONE, SELFTEST_UD, SELFTEST_GP, SELFTEST_PF, SELFTEST_DE,
-                SELFTEST_BP, SELFTEST_DF, SELFTEST_PANIC, SELFTEST_AP_SILENT };
-#define SELFTEST_NAMES "none|ud|gp|pf|de|bp|df|panic|ap-silent"
+                SELFTEST_BP, SELFTEST_DF, SELFTEST_PANIC, SELFTEST_AP_SILENT,
+                SELFTEST_LOG_STORM };
+#define SELFTEST_NAMES "none|ud|gp|pf|de|bp|df|panic|ap-silent|log-storm"
 
-#define ACPI_MODE_NAMES "on|dump"
-enum acpi_mode { ACPI_ON, ACPI_DUMP };
+#define ACPI_MODE_NAMES "on|dump|scan"
+enum acpi_mode { ACPI_ON, ACPI_DUMP, ACPI_SCAN };
 
 /* shutdown=: how Keel leaves the machine when it stops. */
 enum shutdown_mode { SHUTDOWN_AUTO, SHUTDOWN_ACPI, SHUTDOWN_REBOOT, SHUTDOWN_HALT };

@@ -3,6 +3,30 @@
 #include "kernel/selftest.h"
 #include "kernel/log.h"
 #include "kernel/panic.h"
+#include "kernel/percpu.h"
+
+#define STORM_LINES 20
+
+static volatile bool storm_go;
+static volatile unsigned storm_done;
+
+/* test=log-storm: every CPU prints at once; each line must still come out
+ * whole (the console lock). */
+static void log_storm(void)
+{
+    while (!__atomic_load_n(&storm_go, __ATOMIC_ACQUIRE))
+        asm volatile("pause");
+    for (int i = 1; i <= STORM_LINES; i++)
+        log_info("log-storm line %2d of %d: %s", i, STORM_LINES,
+                 "0123456789012345678901234567890123456789");
+    __atomic_fetch_add(&storm_done, 1, __ATOMIC_RELEASE);
+}
+
+void selftest_ap(enum selftest which)
+{
+    if (which == SELFTEST_LOG_STORM)
+        log_storm();
+}
 
 /* Unmapped (page 0 is never mapped) and non-canonical addresses. Kept in
  * volatile variables so the compiler cannot see the fault coming. */
@@ -13,6 +37,14 @@ void selftest_run(enum selftest which)
 {
     if (which == SELFTEST_NONE || which == SELFTEST_AP_SILENT)
         return;                 /* ap-silent acts during SMP bring-up */
+    if (which == SELFTEST_LOG_STORM) {
+        __atomic_store_n(&storm_go, true, __ATOMIC_RELEASE);
+        log_storm();
+        while (__atomic_load_n(&storm_done, __ATOMIC_ACQUIRE) < cpu_count)
+            asm volatile("pause");
+        log_info("log-storm: %u CPUs printed %d lines each", cpu_count, STORM_LINES);
+        return;
+    }
     log_info("test: raising a fault on purpose (test=%s)", which == SELFTEST_UD ? "ud" :
              which == SELFTEST_GP ? "gp" : which == SELFTEST_PF ? "pf" :
              which == SELFTEST_DE ? "de" : which == SELFTEST_BP ? "bp" :
@@ -42,6 +74,7 @@ void selftest_run(enum selftest which)
         panic("test=panic: a panic on purpose");
     case SELFTEST_NONE:
     case SELFTEST_AP_SILENT:
+    case SELFTEST_LOG_STORM:
         break;
     }
     panic("test=%d: the fault did not happen", which);

@@ -7,4 +7,7 @@
  * for SELFTEST_NONE. */
 void selftest_run(enum selftest which);
 
+/* An AP's part in the tests, after it came online. */
+void selftest_ap(enum selftest which);
+
 #endif

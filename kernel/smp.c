@@ -46,6 +46,7 @@ static __attribute__((noreturn)) void ap_entry(struct percpu *cpu)
         cpu_halt_forever();     /* test: the last AP never answers */
     log_info("online (APIC id %u)", cpu->apic_id);
     __atomic_store_n(&cpu->online, true, __ATOMIC_RELEASE);
+    selftest_ap((enum selftest)keel_options.test);
     /* Nothing to run yet: wait, halted, for an NMI to stop. */
     cpu_halt_forever();
 }

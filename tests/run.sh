@@ -56,13 +56,15 @@ done
 # and calls, in the order the lines must appear:
 #   expect 'ERE'          a serial line matching this, after the previous one
 #   reject 'ERE'          no serial line may match this
+#   expect_count N 'ERE'  exactly N serial lines match this, anywhere
 run_integration() {
   local file=$1 name
   name=$(basename "$file" .test)
   local emu=qemu cpus=1 uefi=0 cmdline= timeout=60 qemu_cpu=max loader=multiboot2 status=0
-  local expects=() rejects=()
+  local expects=() rejects=() counts=()
   expect() { expects+=("$1"); }
   reject() { rejects+=("$1"); }
+  expect_count() { counts+=("$1" "$2"); }
   # shellcheck disable=SC1090
   source "$file"
 
@@ -96,6 +98,13 @@ run_integration() {
   if (( i < ${#expects[@]} )) && [[ -z $problem ]]; then
     problem="no line matching '${expects[$i]}'$( ((i > 0)) && echo " after '${expects[$((i - 1))]}'")"
   fi
+  local k got
+  for ((k = 0; k < ${#counts[@]}; k += 2)); do
+    got=$(tr -d '\r' < "$log" | grep -cE "${counts[k + 1]}")
+    if [[ -z $problem && $got -ne ${counts[k]} ]]; then
+      problem="$got lines match '${counts[k + 1]}', expected ${counts[k]}"
+    fi
+  done
   local r
   for r in "${rejects[@]}"; do
     if [[ -z $problem ]] && tr -d '\r' < "$log" | grep -qE "$r"; then
