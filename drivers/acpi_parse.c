@@ -78,7 +78,7 @@ uint64_t acpi_rsdp_scan(uint16_t ebda_segment, acpi_map_fn map, void *mctx)
     uint64_t areas[2][2] = { { 0, 0 }, { 0xe0000, 0x20000 } };
     uint64_t ebda = (uint64_t)ebda_segment << 4;
     if (ebda >= 0x80000 && ebda < 0xa0000)
-        areas[0][0] = ebda, areas[0][1] = 1024;
+        areas[0][0] = ebda, areas[0][1] = 0xa0000 - ebda < 1024 ? 0xa0000 - ebda : 1024;
     for (int a = 0; a < 2; a++) {
         if (!areas[a][1])
             continue;
@@ -88,7 +88,7 @@ uint64_t acpi_rsdp_scan(uint16_t ebda_segment, acpi_map_fn map, void *mctx)
         for (uint64_t off = 0; off + ACPI_RSDP_V1_LEN <= areas[a][1]; off += 16) {
             size_t avail = (size_t)(areas[a][1] - off);
             if (!memcmp(m + off, "RSD PTR ", 8) &&
-                acpi_rsdp_valid(m + off, avail < 36 ? avail : 36, NULL, NULL))
+                acpi_rsdp_valid(m + off, avail, NULL, NULL))
                 return areas[a][0] + off;
         }
     }
@@ -193,6 +193,8 @@ static void parse_madt(struct walk *w, const uint8_t *t)
         case MADT_LOCAL_APIC:
             if (len < sizeof(struct madt_local_apic))
                 goto short_entry;
+            if (e[3] == 0xff)
+                break;          /* 0xff is the broadcast id, never a CPU's */
             add_cpu(w, e[3], e[2], rd32(e + 4), false);
             break;
         case MADT_LOCAL_X2APIC:
