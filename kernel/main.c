@@ -11,6 +11,7 @@
 #include "kernel/selftest.h"
 #include "kernel/smp.h"
 #include "arch/x86/tsc.h"
+#include "vmx/vmx.h"
 
 void kmain(uint64_t mbi_phys);
 
@@ -40,6 +41,7 @@ void kmain(uint64_t mbi_phys)
     tsc_calibrate(acpi.pm_timer_port, acpi.pm_timer_32bit ? 32 : 24);
     smp_boot(&acpi, acpi_ok, keel_options.cpus);             /* local APIC, APs */
     selftest_run(keel_options.test);                         /* test= */
+    vmx_init(keel_options.vmx == VMX_REPORT);                /* VMXON on every CPU */
     log_info("boot complete: nothing more to run yet");
-    power_off(KEEL_STATUS_OK);
+    keel_shutdown(KEEL_STATUS_OK);                           /* VMXOFF everywhere */
 }

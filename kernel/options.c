@@ -45,6 +45,7 @@ void options_defaults(struct keel_options *o)
     o->acpi = ACPI_ON;
     o->shutdown = SHUTDOWN_AUTO;
     o->cpus = CPUS_MAX;
+    o->vmx = VMX_ON;
 }
 
 int options_parse(const char *cmdline, struct keel_options *o, cmdline_report_fn report,
@@ -61,6 +62,7 @@ int options_parse(const char *cmdline, struct keel_options *o, cmdline_report_fn
         { "acpi", set_choice, &o->acpi, ACPI_MODE_NAMES },
         { "shutdown", set_choice, &o->shutdown, SHUTDOWN_NAMES },
         { "cpus", set_count, &o->cpus, NULL },
+        { "vmx", set_choice, &o->vmx, VMX_MODE_NAMES },
     };
     return cmdline_apply(cmdline, table, sizeof(table) / sizeof(table[0]), report, ctx);
 }

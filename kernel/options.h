@@ -24,6 +24,9 @@ enum shutdown_mode { SHUTDOWN_AUTO, SHUTDOWN_ACPI, SHUTDOWN_REBOOT, SHUTDOWN_HAL
 
 #define CPUS_MAX 256
 
+#define VMX_MODE_NAMES "on|report"
+enum vmx_mode { VMX_ON, VMX_REPORT };
+
 struct keel_options {
     int console;                            /* COM port index, or CONSOLE_NONE */
     struct uart_config com[UART_PORTS];     /* com1= .. com4= */
@@ -32,6 +35,7 @@ struct keel_options {
     int acpi;                               /* enum acpi_mode */
     int shutdown;                           /* enum shutdown_mode */
     unsigned cpus;                          /* start at most this many CPUs */
+    int vmx;                                /* enum vmx_mode */
 };
 
 extern struct keel_options keel_options;

@@ -5,6 +5,7 @@
 #include "kernel/log.h"
 #include "kernel/percpu.h"
 #include "kernel/smp.h"
+#include "vmx/vmx.h"
 
 #define BACKTRACE_MAX 16
 #define IDENTITY_MAP_END (4ull << 30)
@@ -21,6 +22,16 @@ const char *keel_status_name(enum keel_status s)
 
 void keel_stop(enum keel_status status)
 {
+    cli();
+    if (percpu_ready && this_cpu()->vmx_on)
+        hardware_disable(false);
+    smp_stop_others();
+    power_off(status);
+}
+
+void keel_shutdown(enum keel_status status)
+{
+    vmx_shutdown();
     cli();
     smp_stop_others();
     power_off(status);

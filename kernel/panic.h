@@ -24,8 +24,13 @@ __attribute__((noreturn)) void panic(const char *fmt, ...) KEEL_PRINTF(1, 2);
 __attribute__((noreturn)) void boot_fail(const char *step, const char *fmt, ...)
     KEEL_PRINTF(2, 3);
 
-/* Stop every CPU and power off with `status`. */
+/* Something went wrong: stop every CPU (NMI; each leaves VMX root
+ * operation) and power off with `status`. */
 __attribute__((noreturn)) void keel_stop(enum keel_status status);
+
+/* The orderly end: VMXOFF on every CPU, each saying so, then the others
+ * stopped and the machine powered off. */
+__attribute__((noreturn)) void keel_shutdown(enum keel_status status);
 
 /* Print the frame-pointer chain starting at `rbp`. */
 void dump_backtrace(uint64_t rbp);

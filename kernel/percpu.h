@@ -16,6 +16,12 @@ struct percpu {
     uint32_t apic_id;
     int trap_depth;                 /* nested exception reports in progress */
     volatile bool online;           /* set by the CPU itself once it runs C */
+    /* smp_call(): a function for this CPU to run, and its argument */
+    void (*volatile call_fn)(void *arg);
+    void *volatile call_arg;
+    /* VMX root operation (vmx/enable.c) */
+    bool vmx_on;
+    uint64_t vmxon_region;
     uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
     struct tss64 tss __attribute__((aligned(16)));
     uint8_t ist_stack[IST_COUNT][IST_STACK_SIZE] __attribute__((aligned(16)));

@@ -9,6 +9,7 @@
 #include "kernel/options.h"
 #include "kernel/percpu.h"
 #include "kernel/selftest.h"
+#include "vmx/vmx.h"
 
 #define AP_STACK_FRAMES 4
 #define AP_ANSWER_US 200000         /* an AP reaches C in far less */
@@ -21,7 +22,7 @@ extern const uint8_t trampoline_start[], trampoline_end[], tramp_pm32[], tramp_l
     tramp_stack[], tramp_percpu[], tramp_entry[];
 
 volatile bool smp_stopping;
-static volatile unsigned cpus_stopped;
+static volatile unsigned cpus_stopped, cpus_vmxoff;
 
 #define TRAMP(page, sym) ((uint8_t *)(uintptr_t)(page) + (sym - trampoline_start))
 
@@ -47,8 +48,38 @@ static __attribute__((noreturn)) void ap_entry(struct percpu *cpu)
     log_info("online (APIC id %u)", cpu->apic_id);
     __atomic_store_n(&cpu->online, true, __ATOMIC_RELEASE);
     selftest_ap((enum selftest)keel_options.test);
-    /* Nothing to run yet: wait, halted, for an NMI to stop. */
-    cpu_halt_forever();
+    /* Wait, halted with interrupts on, for work (smp_call's IPI) or an
+     * NMI to stop. STI's one-instruction shadow makes "sti; hlt" atomic:
+     * an IPI that arrived after the check still ends the HLT. */
+    for (;;) {
+        cli();
+        void (*fn)(void *) = __atomic_load_n(&cpu->call_fn, __ATOMIC_ACQUIRE);
+        if (fn) {
+            fn(cpu->call_arg);
+            __atomic_store_n(&cpu->call_fn, NULL, __ATOMIC_RELEASE);
+            continue;
+        }
+        asm volatile("sti; hlt" ::: "memory");
+    }
+}
+
+bool smp_call(struct percpu *cpu, void (*fn)(void *arg), void *arg)
+{
+    if (cpu == this_cpu()) {
+        fn(arg);
+        return true;
+    }
+    cpu->call_arg = arg;
+    __atomic_store_n(&cpu->call_fn, fn, __ATOMIC_RELEASE);
+    lapic_send_fixed(cpu->apic_id, LAPIC_CALL_VECTOR);
+    uint64_t end = tsc_deadline(1000000);
+    while (__atomic_load_n(&cpu->call_fn, __ATOMIC_ACQUIRE))
+        if (rdtsc() > end) {
+            log_err("cpu%u (APIC id %u) did not finish the work sent to it within 1 s",
+                    cpu->cpu_id, cpu->apic_id);
+            return false;
+        }
+    return true;
 }
 
 static void prepare_trampoline(uint64_t page)
@@ -163,12 +194,18 @@ void smp_stop_others(void)
     uint64_t end = tsc_deadline(10000);
     while (cpus_stopped < cpu_count - 1 && rdtsc() < end)
         cpu_relax();
-    log_info("stopped %u of %u other CPU%s", cpus_stopped, cpu_count - 1,
-             cpu_count == 2 ? "" : "s");
+    if (cpus_vmxoff)
+        log_info("stopped %u of %u other CPU%s (%u left VMX root operation on the way)",
+                 cpus_stopped, cpu_count - 1, cpu_count == 2 ? "" : "s", cpus_vmxoff);
+    else
+        log_info("stopped %u of %u other CPU%s", cpus_stopped, cpu_count - 1,
+                 cpu_count == 2 ? "" : "s");
 }
 
 void smp_nmi_stop(void)
 {
+    if (this_cpu()->vmx_on && hardware_disable(false))
+        __atomic_fetch_add(&cpus_vmxoff, 1, __ATOMIC_RELAXED);
     __atomic_fetch_add(&cpus_stopped, 1, __ATOMIC_RELAXED);
     cpu_halt_forever();
 }

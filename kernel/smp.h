@@ -4,10 +4,17 @@
 
 #include "drivers/acpi_parse.h"
 
+struct percpu;
+
 /* Start up to max_cpus CPUs in all (the BSP included), one at a time:
  * INIT-SIPI-SIPI, then wait for the AP to report in C. A CPU that does not
  * answer is reported by APIC id, parked with INIT, and left out. */
 void smp_boot(const struct acpi_info *acpi, bool have_acpi, unsigned max_cpus);
+
+/* Run fn(arg) on `cpu` and wait until it has returned: directly on this
+ * CPU, by IPI on another. Returns false if that CPU did not finish within
+ * a second (it is then reported). */
+bool smp_call(struct percpu *cpu, void (*fn)(void *arg), void *arg);
 
 /* Stop every other CPU (NMI) and wait briefly until they have. */
 void smp_stop_others(void);

@@ -1,6 +1,7 @@
 /* Exceptions in Keel itself. Keel runs no code that may fault, so every
  * exception here is a bug: name it, show where and the registers, stop. */
 #include "arch/x86/cpu.h"
+#include "arch/x86/lapic.h"
 #include "arch/x86/trap.h"
 #include "kernel/console.h"
 #include "kernel/log.h"
@@ -76,8 +77,14 @@ void trap_dispatch(struct trap_frame *f)
                  (unsigned long long)f->rip);
         return;
     }
+    if (f->vector == LAPIC_CALL_VECTOR) {
+        lapic_eoi();            /* the idle loop looks in the mailbox */
+        return;
+    }
+    if (f->vector == LAPIC_SPURIOUS_VECTOR)
+        return;                 /* no EOI for a spurious interrupt */
     if (f->vector >= 32) {
-        /* Keel enables no interrupt source yet; say so and go on. */
+        /* Keel enables no other interrupt source; say so and go on. */
         log_warn("unexpected interrupt, vector %llu: ignored", (unsigned long long)f->vector);
         return;
     }

@@ -94,6 +94,11 @@ void lapic_send_startup(uint32_t apic_id, uint8_t page)
     send_ipi(apic_id, ICR_STARTUP | ICR_ASSERT | page);
 }
 
+void lapic_send_fixed(uint32_t apic_id, uint8_t vector)
+{
+    send_ipi(apic_id, ICR_FIXED | ICR_ASSERT | vector);
+}
+
 void lapic_send_nmi_others(void)
 {
     send_ipi(0, ICR_NMI | ICR_ASSERT | ICR_ALL_BUT_SELF);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #define LAPIC_SPURIOUS_VECTOR 0xff
+#define LAPIC_CALL_VECTOR     0xf0  /* "run the function in your mailbox" */
 
 /* BSP: choose the mode and enable the APIC; APs: enable in that mode. */
 void lapic_init(bool bsp);
@@ -17,6 +18,7 @@ uint32_t lapic_id(void);
 void lapic_send_init(uint32_t apic_id);
 void lapic_send_startup(uint32_t apic_id, uint8_t page);
 void lapic_send_nmi_others(void);
+void lapic_send_fixed(uint32_t apic_id, uint8_t vector);
 void lapic_eoi(void);
 
 #endif

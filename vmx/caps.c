@@ -1,0 +1,94 @@
+#include "vmx/caps.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/msr.h"
+#include "kernel/lib/fmt.h"
+#include "kernel/percpu.h"
+
+#define X86_FEATURE_VMX_ECX (1u << 5)       /* CPUID.1:ECX */
+#define X86_FEATURE_SMX_ECX (1u << 6)
+
+/* IA32_FEATURE_CONTROL bits: SDM volume 4, and "Enabling and Entering VMX
+ * Operation" */
+#define FEATURE_CONTROL_LOCKED          (1ull << 0)
+#define FEATURE_CONTROL_VMX_INSIDE_SMX  (1ull << 1)
+#define FEATURE_CONTROL_VMX_OUTSIDE_SMX (1ull << 2)
+
+static const uint32_t cap_msr_number[VMXCAP_COUNT] = {
+#define X(name) MSR_IA32_VMX_##name,
+    VMX_CAP_MSRS(X)
+#undef X
+};
+
+bool cpu_has_vmx(void)
+{
+    return cpuid(1, 0).ecx & X86_FEATURE_VMX_ECX;
+}
+
+bool vmx_disabled_by_bios(void)
+{
+    uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+    if (!(fc & FEATURE_CONTROL_LOCKED)) {
+        fc |= FEATURE_CONTROL_LOCKED | FEATURE_CONTROL_VMX_OUTSIDE_SMX;
+        if (cpuid(1, 0).ecx & X86_FEATURE_SMX_ECX)
+            fc |= FEATURE_CONTROL_VMX_INSIDE_SMX;
+        wrmsr(MSR_IA32_FEATURE_CONTROL, fc);
+    }
+    return !(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX);
+}
+
+static void read_cap(struct vmx_msrs *m, enum vmx_cap_msr i)
+{
+    m->msr[i] = rdmsr(cap_msr_number[i]);
+    m->present |= 1u << i;
+}
+
+void vmx_read_caps(struct vmx_msrs *m)
+{
+    *m = (struct vmx_msrs){ .cpu_id = this_cpu_id(), .vmx = cpu_has_vmx() };
+    if (!m->vmx)
+        return;
+    if (vmx_disabled_by_bios()) {
+        m->locked_off = true;
+        return;
+    }
+    static const enum vmx_cap_msr always[] = {
+        VMXCAP_BASIC, VMXCAP_PINBASED_CTLS, VMXCAP_PROCBASED_CTLS, VMXCAP_EXIT_CTLS,
+        VMXCAP_ENTRY_CTLS, VMXCAP_MISC, VMXCAP_CR0_FIXED0, VMXCAP_CR0_FIXED1,
+        VMXCAP_CR4_FIXED0, VMXCAP_CR4_FIXED1, VMXCAP_VMCS_ENUM,
+    };
+    for (unsigned i = 0; i < sizeof(always) / sizeof(always[0]); i++)
+        read_cap(m, always[i]);
+    if (m->msr[VMXCAP_BASIC] & VMX_BASIC_TRUE_CTLS) {
+        read_cap(m, VMXCAP_TRUE_PINBASED_CTLS);
+        read_cap(m, VMXCAP_TRUE_PROCBASED_CTLS);
+        read_cap(m, VMXCAP_TRUE_EXIT_CTLS);
+        read_cap(m, VMXCAP_TRUE_ENTRY_CTLS);
+    }
+    if (m->msr[VMXCAP_PROCBASED_CTLS] >> 32 & VMX_PROC_SECONDARY_CONTROLS) {
+        read_cap(m, VMXCAP_PROCBASED_CTLS2);
+        uint32_t may1 = (uint32_t)(m->msr[VMXCAP_PROCBASED_CTLS2] >> 32);
+        if (may1 & (VMX_PROC2_ENABLE_EPT | VMX_PROC2_ENABLE_VPID))
+            read_cap(m, VMXCAP_EPT_VPID_CAP);
+        if (may1 & VMX_PROC2_ENABLE_VMFUNC)
+            read_cap(m, VMXCAP_VMFUNC);
+    }
+}
+
+void vmx_caps_summary(const struct vmx_msrs *m, char *buf, unsigned size)
+{
+    uint64_t b = m->msr[VMXCAP_BASIC];
+    uint32_t proc2 = (uint32_t)(vmx_ctl_capability(m, VMX_PROC2) >> 32);
+    uint32_t pin = (uint32_t)(vmx_ctl_capability(m, VMX_PIN) >> 32);
+    uint64_t ev = m->present & 1u << VMXCAP_EPT_VPID_CAP ? m->msr[VMXCAP_EPT_VPID_CAP] : 0;
+    ksnprintf(buf, size, "VMCS revision 0x%x, %u-byte regions%s%s; EPT%s%s%s%s; VPID %s; "
+              "unrestricted guest %s; preemption timer %s",
+              VMX_BASIC_REVISION(b), VMX_BASIC_REGION_SIZE(b),
+              b & VMX_BASIC_TRUE_CTLS ? ", TRUE controls" : "",
+              b & VMX_BASIC_32BIT_ADDR ? ", 32-bit addresses" : "",
+              proc2 & VMX_PROC2_ENABLE_EPT ? "" : " none",
+              ev & VMX_EPT_VPID(WALK_4_LEVEL) ? " 4-level" : "",
+              ev & VMX_EPT_VPID(PAGE_2M) ? " 2M" : "", ev & VMX_EPT_VPID(PAGE_1G) ? " 1G" : "",
+              proc2 & VMX_PROC2_ENABLE_VPID ? "yes" : "no",
+              proc2 & VMX_PROC2_UNRESTRICTED_GUEST ? "yes" : "no",
+              pin & VMX_PIN_PREEMPTION_TIMER ? "yes" : "no");
+}

@@ -1,0 +1,108 @@
+/* VMX bring-up over every CPU, in KVM's order (docs/kvm-map.md):
+ *   each CPU: cpu_has_vmx, vmx_disabled_by_bios, read its capabilities
+ *             (the reading half of vmx_check_processor_compat)
+ *   BSP:      setup_vmcs_config over all of them at once
+ *   each CPU: hardware_enable (VMXON)
+ * and vmx_shutdown: hardware_disable (VMXOFF) on each. */
+#include "vmx/vmx.h"
+#include "drivers/platform.h"
+#include "kernel/log.h"
+#include "kernel/options.h"
+#include "kernel/panic.h"
+#include "kernel/percpu.h"
+#include "kernel/smp.h"
+#include "vmx/caps.h"
+
+struct vmcs_config vmcs_config;
+struct vmx_msrs vmx_cpu_caps[CPUS_MAX];
+
+static void read_caps_here(void *arg)
+{
+    (void)arg;
+    struct vmx_msrs *m = &vmx_cpu_caps[this_cpu_id()];
+    vmx_read_caps(m);
+    if (!m->vmx) {
+        log_info("VMX: none (CPUID.1:ECX.VMX = 0)");
+        return;
+    }
+    if (m->locked_off) {
+        log_info("VMX: disabled by the firmware (IA32_FEATURE_CONTROL locked)");
+        return;
+    }
+    char line[200];
+    vmx_caps_summary(m, line, sizeof(line));
+    log_info("VMX: %s", line);
+}
+
+static void enable_here(void *arg)
+{
+    *(bool *)arg = hardware_enable();
+}
+
+static void disable_here(void *arg)
+{
+    (void)arg;
+    hardware_disable(true);
+}
+
+static void report_warn(void *ctx, const char *msg)
+{
+    (void)ctx;
+    log_warn("VMX: %s", msg);
+}
+
+static void report_line(void *ctx, const char *msg)
+{
+    (void)ctx;
+    log_info("VMX report: %s", msg);
+}
+
+static __attribute__((noreturn)) void refuse_no_vmx(unsigned lacking)
+{
+    log_err("VMX: no CPU can run Keel: %u of %u have no VMX (CPUID.1:ECX.VMX[bit 5] = 0)%s",
+            lacking, cpu_count, platform_kind() == PLATFORM_QEMU ? " in this QEMU" : "");
+    log_err("VMX: on hardware, enable Intel Virtualization Technology (VT-x) in the firmware "
+            "setup");
+    log_err("VMX: under QEMU, use -enable-kvm -cpu host,+vmx on a host whose kvm_intel has "
+            "nested=1; QEMU's TCG (no KVM) has no VMX");
+    boot_fail("vmx", "Keel needs VMX");
+}
+
+void vmx_init(bool report)
+{
+    unsigned no_vmx = 0;
+    for (unsigned i = 0; i < cpu_count; i++) {
+        smp_call(cpus[i], read_caps_here, NULL);
+        no_vmx += !vmx_cpu_caps[i].vmx;
+    }
+    if (no_vmx == cpu_count)
+        refuse_no_vmx(no_vmx);
+
+    unsigned n = setup_vmcs_config(vmx_cpu_caps, cpu_count, &vmcs_config, report_warn, NULL);
+    if (!n)
+        boot_fail("vmx", "no CPU has what Keel requires of VMX (see above)");
+    const struct vmcs_config *c = &vmcs_config;
+    log_info("VMX: one configuration for %u of %u CPUs: pin 0x%08x, proc 0x%08x, proc2 0x%08x, "
+             "exit 0x%08x, entry 0x%08x, EPT/VPID 0x%llx", n, cpu_count, c->ctl[VMX_PIN],
+             c->ctl[VMX_PROC], c->ctl[VMX_PROC2], c->ctl[VMX_EXIT], c->ctl[VMX_ENTRY],
+             (unsigned long long)c->ept_vpid);
+    if (report)
+        vmcs_config_explain(c, vmx_cpu_caps, cpu_count, report_line, NULL);
+
+    unsigned on = 0;
+    for (unsigned i = 0; i < cpu_count; i++) {
+        bool ok = false;
+        if (vmcs_config.in_vmx[i] && smp_call(cpus[i], enable_here, &ok) && ok)
+            on++;
+    }
+    if (!on)
+        boot_fail("vmx", "VMXON failed on every CPU (see above)");
+    log_info("VMX: %u of %u CPUs in VMX root operation", on, cpu_count);
+}
+
+void vmx_shutdown(void)
+{
+    for (unsigned i = 0; i < cpu_count; i++)
+        if (cpus[i]->vmx_on)
+            smp_call(cpus[i], disable_here, NULL);
+}

@@ -1,0 +1,26 @@
+/* VMX root operation on every CPU: the role of KVM's vmx_init, kvm_init,
+ * kvm_arch_init and hardware_setup (docs/kvm-map.md). */
+#ifndef KEEL_VMX_VMX_H
+#define KEEL_VMX_VMX_H
+
+#include <stdbool.h>
+
+#include "vmx/vmcs_config.h"
+
+/* The negotiated configuration, fixed once vmx_init has run. */
+extern struct vmcs_config vmcs_config;
+
+/* Every CPU reads its capabilities; one configuration is negotiated over
+ * all; each CPU that can enters VMX root operation. Refuses the boot when
+ * no CPU can. `report`: print the full configuration (vmx=report). */
+void vmx_init(bool report);
+
+/* VMXOFF on every CPU in VMX root operation, each saying so. */
+void vmx_shutdown(void);
+
+/* This CPU: CR0/CR4 fixed bits, CR4.VMXE, VMXON; and back. `verbose`:
+ * log the result (not from NMI context). Return success. */
+bool hardware_enable(void);
+bool hardware_disable(bool verbose);
+
+#endif
