@@ -42,6 +42,7 @@ void kmain(uint64_t mbi_phys)
     smp_boot(&acpi, acpi_ok, keel_options.cpus);             /* local APIC, APs */
     selftest_run(keel_options.test);                         /* test= */
     vmx_init(keel_options.vmx == VMX_REPORT);                /* VMXON on every CPU */
+    selftest_late(keel_options.test);
     log_info("boot complete: nothing more to run yet");
     keel_shutdown(KEEL_STATUS_OK);                           /* VMXOFF everywhere */
 }

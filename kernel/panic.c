@@ -23,8 +23,8 @@ const char *keel_status_name(enum keel_status s)
 void keel_stop(enum keel_status status)
 {
     cli();
-    if (percpu_ready && this_cpu()->vmx_on)
-        hardware_disable(false);
+    if (percpu_ready && this_cpu()->vmx_on && hardware_disable(false))
+        log_info("VMXOFF done: left VMX operation");
     smp_stop_others();
     power_off(status);
 }

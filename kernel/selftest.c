@@ -22,6 +22,12 @@ static void log_storm(void)
     __atomic_fetch_add(&storm_done, 1, __ATOMIC_RELEASE);
 }
 
+void selftest_late(enum selftest which)
+{
+    if (which == SELFTEST_VMX_PANIC)
+        panic("test=vmx-panic: a panic with every CPU in VMX root operation");
+}
+
 void selftest_ap(enum selftest which)
 {
     if (which == SELFTEST_LOG_STORM)
@@ -35,8 +41,8 @@ static volatile uint64_t noncanonical_addr = 0x8000000000000000ull;
 
 void selftest_run(enum selftest which)
 {
-    if (which == SELFTEST_NONE || which == SELFTEST_AP_SILENT)
-        return;                 /* ap-silent acts during SMP bring-up */
+    if (which == SELFTEST_NONE || which == SELFTEST_AP_SILENT || which == SELFTEST_VMX_PANIC)
+        return;                 /* these act during SMP bring-up, or later */
     if (which == SELFTEST_LOG_STORM) {
         __atomic_store_n(&storm_go, true, __ATOMIC_RELEASE);
         log_storm();
@@ -75,6 +81,7 @@ void selftest_run(enum selftest which)
     case SELFTEST_NONE:
     case SELFTEST_AP_SILENT:
     case SELFTEST_LOG_STORM:
+    case SELFTEST_VMX_PANIC:
         break;
     }
     panic("test=%d: the fault did not happen", which);

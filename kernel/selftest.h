@@ -7,6 +7,9 @@
  * for SELFTEST_NONE. */
 void selftest_run(enum selftest which);
 
+/* Tests that need every CPU in VMX root operation (after vmx_init). */
+void selftest_late(enum selftest which);
+
 /* An AP's part in the tests, after it came online. */
 void selftest_ap(enum selftest which);
 

@@ -190,7 +190,12 @@ void smp_stop_others(void)
     if (cpu_count <= 1)
         return;
     smp_stopping = true;
-    lapic_send_nmi_others();
+    /* One by one, only to CPUs that are running Keel: an NMI to a CPU
+     * never started (cpus=, or one that did not answer) would wake it in
+     * its wait-for-SIPI state with no IDT, and QEMU then resets. */
+    for (unsigned i = 0; i < cpu_count; i++)
+        if (cpus[i] != this_cpu())
+            lapic_send_nmi(cpus[i]->apic_id);
     uint64_t end = tsc_deadline(10000);
     while (cpus_stopped < cpu_count - 1 && rdtsc() < end)
         cpu_relax();

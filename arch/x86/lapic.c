@@ -24,7 +24,6 @@
 #define ICR_STARTUP        (6u << 8)
 #define ICR_DELIVERY_PENDING (1u << 12)
 #define ICR_ASSERT         (1u << 14)
-#define ICR_ALL_BUT_SELF   (3u << 18)
 
 #define X2APIC_MSR(off) (0x800u + (off) / 16)
 #define X86_FEATURE_X2APIC_ECX (1u << 21)     /* CPUID.1:ECX */
@@ -99,9 +98,9 @@ void lapic_send_fixed(uint32_t apic_id, uint8_t vector)
     send_ipi(apic_id, ICR_FIXED | ICR_ASSERT | vector);
 }
 
-void lapic_send_nmi_others(void)
+void lapic_send_nmi(uint32_t apic_id)
 {
-    send_ipi(0, ICR_NMI | ICR_ASSERT | ICR_ALL_BUT_SELF);
+    send_ipi(apic_id, ICR_NMI | ICR_ASSERT);
 }
 
 void lapic_eoi(void)

@@ -17,7 +17,7 @@ uint32_t lapic_id(void);
 
 void lapic_send_init(uint32_t apic_id);
 void lapic_send_startup(uint32_t apic_id, uint8_t page);
-void lapic_send_nmi_others(void);
+void lapic_send_nmi(uint32_t apic_id);
 void lapic_send_fixed(uint32_t apic_id, uint8_t vector);
 void lapic_eoi(void);
 
