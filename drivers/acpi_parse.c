@@ -8,21 +8,10 @@
 struct walk {
     acpi_map_fn map;
     void *mctx;
-    acpi_report_fn report;
+    report_fn report;
     void *rctx;
     struct acpi_info *info;
 };
-
-static void KEEL_PRINTF(2, 3) say(const struct walk *w, const char *fmt, ...)
-{
-    char msg[160];
-    va_list ap;
-    va_start(ap, fmt);
-    kvsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    if (w->report)
-        w->report(w->rctx, msg);
-}
 
 static uint8_t sum8(const void *p, size_t n)
 {
@@ -47,26 +36,26 @@ static uint64_t rd64(const uint8_t *p)
     return v;
 }
 
-bool acpi_rsdp_valid(const void *p, size_t len, acpi_report_fn report, void *rctx)
+bool acpi_rsdp_valid(const void *p, size_t len, report_fn report, void *rctx)
 {
     struct walk w = { .report = report, .rctx = rctx };
     const struct acpi_rsdp *r = p;
     if (len < ACPI_RSDP_V1_LEN || memcmp(r->signature, "RSD PTR ", 8)) {
-        say(&w, "RSDP: no 'RSD PTR ' signature");
+        reportf(w.report, w.rctx, "RSDP: no 'RSD PTR ' signature");
         return false;
     }
     if (sum8(r, ACPI_RSDP_V1_LEN)) {
-        say(&w, "RSDP: checksum is wrong");
+        reportf(w.report, w.rctx, "RSDP: checksum is wrong");
         return false;
     }
     if (r->revision >= 2) {
         if (len < sizeof(*r) || r->length < sizeof(*r) || r->length > len) {
-            say(&w, "RSDP: revision %u with length %u, %zu bytes available", r->revision,
+            reportf(w.report, w.rctx, "RSDP: revision %u with length %u, %zu bytes available", r->revision,
                 len >= sizeof(*r) ? r->length : 0, len);
             return false;
         }
         if (sum8(r, r->length)) {
-            say(&w, "RSDP: extended checksum is wrong");
+            reportf(w.report, w.rctx, "RSDP: extended checksum is wrong");
             return false;
         }
     }
@@ -102,7 +91,7 @@ static const uint8_t *get_table(struct walk *w, uint64_t phys, const char *sig)
     struct acpi_info *info = w->info;
     const struct acpi_sdt_header *h = w->map(w->mctx, phys, sizeof(*h));
     if (!h) {
-        say(w, "%s table at 0x%llx cannot be read: skipped", sig ? sig : "a",
+        reportf(w->report, w->rctx, "%s table at 0x%llx cannot be read: skipped", sig ? sig : "a",
             (unsigned long long)phys);
         return NULL;
     }
@@ -121,23 +110,23 @@ static const uint8_t *get_table(struct walk *w, uint64_t phys, const char *sig)
     uint32_t slot = info->ntables < ACPI_MAX_TABLES ? info->ntables++ : ACPI_MAX_TABLES;
 
     if (sig && memcmp(name, sig, 4)) {
-        say(w, "table at 0x%llx should be %s but is '%s': skipped", (unsigned long long)phys,
+        reportf(w->report, w->rctx, "table at 0x%llx should be %s but is '%s': skipped", (unsigned long long)phys,
             sig, name);
         return NULL;
     }
     if (h->length < sizeof(*h) || h->length > ACPI_TABLE_MAX) {
-        say(w, "%s at 0x%llx has impossible length %u: skipped", name, (unsigned long long)phys,
+        reportf(w->report, w->rctx, "%s at 0x%llx has impossible length %u: skipped", name, (unsigned long long)phys,
             h->length);
         return NULL;
     }
     const uint8_t *t = w->map(w->mctx, phys, h->length);
     if (!t) {
-        say(w, "%s at 0x%llx (%u bytes) cannot be read: skipped", name,
+        reportf(w->report, w->rctx, "%s at 0x%llx (%u bytes) cannot be read: skipped", name,
             (unsigned long long)phys, h->length);
         return NULL;
     }
     if (sum8(t, h->length)) {
-        say(w, "%s at 0x%llx has a wrong checksum: skipped", name, (unsigned long long)phys);
+        reportf(w->report, w->rctx, "%s at 0x%llx has a wrong checksum: skipped", name, (unsigned long long)phys);
         return NULL;
     }
     if (slot < ACPI_MAX_TABLES)
@@ -152,12 +141,12 @@ static void add_cpu(struct walk *w, uint32_t apic_id, uint32_t uid, uint32_t fla
         return;                 /* not usable, ever */
     for (uint32_t i = 0; i < info->ncpus; i++) {
         if (info->cpus[i].apic_id == apic_id) {
-            say(w, "MADT lists APIC id %u twice: second entry ignored", apic_id);
+            reportf(w->report, w->rctx, "MADT lists APIC id %u twice: second entry ignored", apic_id);
             return;
         }
     }
     if (info->ncpus == ACPI_MAX_CPUS) {
-        say(w, "MADT lists more than %d CPUs: APIC id %u ignored", ACPI_MAX_CPUS, apic_id);
+        reportf(w->report, w->rctx, "MADT lists more than %d CPUs: APIC id %u ignored", ACPI_MAX_CPUS, apic_id);
         return;
     }
     info->cpus[info->ncpus++] = (struct acpi_cpu){
@@ -172,7 +161,7 @@ static void parse_madt(struct walk *w, const uint8_t *t)
     const struct acpi_madt *m = (const void *)t;
     struct acpi_info *info = w->info;
     if (m->h.length < sizeof(*m)) {
-        say(w, "APIC (MADT) is %u bytes, shorter than its %zu-byte header: skipped",
+        reportf(w->report, w->rctx, "APIC (MADT) is %u bytes, shorter than its %zu-byte header: skipped",
             m->h.length, sizeof(*m));
         return;
     }
@@ -183,7 +172,7 @@ static void parse_madt(struct walk *w, const uint8_t *t)
     for (uint32_t off = sizeof(*m); off < m->h.length;) {
         const uint8_t *e = t + off;
         if (m->h.length - off < 2 || e[1] < 2 || e[1] > m->h.length - off) {
-            say(w, "MADT entry at offset %u (type %u, length %u) runs past the table's %u "
+            reportf(w->report, w->rctx, "MADT entry at offset %u (type %u, length %u) runs past the table's %u "
                 "bytes: rest of the MADT ignored", off, e[0],
                 m->h.length - off < 2 ? 0 : e[1], m->h.length);
             return;
@@ -213,7 +202,7 @@ static void parse_madt(struct walk *w, const uint8_t *t)
         off += len;
         continue;
 short_entry:
-        say(w, "MADT entry type %u at offset %u is %u bytes, too short: ignored", type, off,
+        reportf(w->report, w->rctx, "MADT entry type %u at offset %u is %u bytes, too short: ignored", type, off,
             len);
         off += len;
     }
@@ -280,7 +269,7 @@ static void parse_fadt(struct walk *w, const uint8_t *t)
     struct acpi_info *info = w->info;
     uint32_t len = rd32(t + 4);
     if (len < FADT_PM_TMR_LEN + 1) {
-        say(w, "FACP (FADT) is %u bytes, too short for its PM registers: skipped", len);
+        reportf(w->report, w->rctx, "FACP (FADT) is %u bytes, too short for its PM registers: skipped", len);
         return;
     }
     info->have_fadt = true;
@@ -313,11 +302,11 @@ static void parse_fadt(struct walk *w, const uint8_t *t)
                                  rd32(dsdt + 4) - sizeof(struct acpi_sdt_header),
                                  &info->s5_typ_a, &info->s5_typ_b);
     if (!info->have_s5)
-        say(w, "DSDT has no \\_S5 package: no ACPI power-off");
+        reportf(w->report, w->rctx, "DSDT has no \\_S5 package: no ACPI power-off");
 }
 
 int acpi_parse(const void *rsdp, size_t rsdp_len, acpi_map_fn map, void *mctx,
-               acpi_report_fn report, void *rctx, struct acpi_info *out)
+               report_fn report, void *rctx, struct acpi_info *out)
 {
     struct walk w = { map, mctx, report, rctx, out };
     memset(out, 0, sizeof(*out));
@@ -349,8 +338,8 @@ int acpi_parse(const void *rsdp, size_t rsdp_len, acpi_map_fn map, void *mctx,
             parse_fadt(&w, t);
     }
     if (!out->have_madt)
-        say(&w, "no usable MADT: only the boot CPU will run");
+        reportf(w.report, w.rctx, "no usable MADT: only the boot CPU will run");
     if (!out->have_fadt)
-        say(&w, "no usable FADT: no PM timer, ACPI reset or power-off");
+        reportf(w.report, w.rctx, "no usable FADT: no PM timer, ACPI reset or power-off");
     return 0;
 }

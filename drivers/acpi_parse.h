@@ -9,12 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernel/lib/fmt.h"
+
 #define ACPI_MAX_CPUS   256
 #define ACPI_MAX_TABLES 48
 
 /* Pointer to `len` readable bytes at physical `phys`, or NULL. */
 typedef const void *(*acpi_map_fn)(void *ctx, uint64_t phys, uint64_t len);
-typedef void (*acpi_report_fn)(void *ctx, const char *msg);
 
 struct acpi_reg {               /* a FADT register Keel uses */
     uint8_t space;              /* ACPI_GAS_IO or ACPI_GAS_MEMORY; 0 with address 0: none */
@@ -62,7 +63,7 @@ struct acpi_info {
 
 /* Check an RSDP: signature, checksum, and for revision >= 2 its length
  * and extended checksum. `len` is how many bytes are available. */
-bool acpi_rsdp_valid(const void *rsdp, size_t len, acpi_report_fn report, void *rctx);
+bool acpi_rsdp_valid(const void *rsdp, size_t len, report_fn report, void *rctx);
 
 /* Look for the RSDP where BIOS firmware puts it: the first KiB of the EBDA
  * (`ebda_segment`, the BIOS data area word at 0x40e) and 0xe0000..0xfffff,
@@ -74,7 +75,7 @@ uint64_t acpi_rsdp_scan(uint16_t ebda_segment, acpi_map_fn map, void *mctx);
  * RSDP or root table is unusable (a report says why); individual bad
  * tables are reported and skipped. */
 int acpi_parse(const void *rsdp, size_t rsdp_len, acpi_map_fn map, void *mctx,
-               acpi_report_fn report, void *rctx, struct acpi_info *out);
+               report_fn report, void *rctx, struct acpi_info *out);
 
 /* Find \_S5's package in AML and read its first two values. Exposed for
  * tests. Returns false when there is no usable \_S5. */

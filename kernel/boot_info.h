@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kernel/lib/fmt.h"
+
 #define BOOT_CMDLINE_MAX     1024
 #define BOOT_LOADER_MAX      64
 #define BOOT_MMAP_MAX        128
@@ -61,13 +63,12 @@ struct boot_info {
 
 /* Called for each problem found in the loader's information; the parser
  * goes on where it safely can. */
-typedef void (*boot_report_fn)(void *ctx, const char *msg);
 
 /* Parse the Multiboot2 information at `mbi` (physical address `mbi_phys`).
  * Returns 0, or -1 when the information cannot be used at all (a report
  * says why). `bi` is filled either way with what could be trusted. */
 int mb2_parse(const void *mbi, uint64_t mbi_phys, struct boot_info *bi,
-              boot_report_fn report, void *ctx);
+              report_fn report, void *ctx);
 
 const char *mem_type_name(enum mem_type type);
 

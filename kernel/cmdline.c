@@ -42,20 +42,8 @@ bool cmdline_next(const char **cursor, struct cmdline_token *tok)
     return true;
 }
 
-static void KEEL_PRINTF(3, 4) report_fmt(cmdline_report_fn report, void *ctx,
-                                          const char *fmt, ...)
-{
-    char msg[192];
-    va_list ap;
-    va_start(ap, fmt);
-    kvsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    if (report)
-        report(ctx, msg);
-}
-
 int cmdline_apply(const char *line, const struct option_desc *opts, size_t nopts,
-                  cmdline_report_fn report, void *ctx)
+                  report_fn report, void *ctx)
 {
     struct cmdline_token tok;
     int reports = 0;
@@ -70,13 +58,13 @@ int cmdline_apply(const char *line, const struct option_desc *opts, size_t nopts
             }
         }
         if (!opt) {
-            report_fmt(report, ctx, "unknown option '%.*s' ignored", (int)tok.key_len, tok.key);
+            reportf(report, ctx, "unknown option '%.*s' ignored", (int)tok.key_len, tok.key);
             reports++;
             continue;
         }
         char val[CMDLINE_VALUE_MAX];
         if (tok.val && tok.val_len >= sizeof(val)) {
-            report_fmt(report, ctx, "%s= value longer than %zu bytes: ignored", opt->name,
+            reportf(report, ctx, "%s= value longer than %zu bytes: ignored", opt->name,
                        sizeof(val) - 1);
             reports++;
             continue;
@@ -87,7 +75,7 @@ int cmdline_apply(const char *line, const struct option_desc *opts, size_t nopts
         }
         const char *why = opt->set(opt, tok.val ? val : NULL, opt->target);
         if (why) {
-            report_fmt(report, ctx, "%s%s%s: %s; ignored", opt->name, tok.val ? "=" : "",
+            reportf(report, ctx, "%s%s%s: %s; ignored", opt->name, tok.val ? "=" : "",
                        tok.val ? val : "", why);
             reports++;
         }

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernel/lib/fmt.h"
+
 #define CMDLINE_VALUE_MAX 128
 
 struct cmdline_token {
@@ -29,12 +31,11 @@ struct option_desc {
     const char *arg;        /* for `set`: e.g. the choices, or the port index */
 };
 
-typedef void (*cmdline_report_fn)(void *ctx, const char *msg);
 
 /* Apply every word of `line` through `opts`. Unknown options and bad
  * values are reported and ignored. Returns the number of reports. */
 int cmdline_apply(const char *line, const struct option_desc *opts, size_t nopts,
-                  cmdline_report_fn report, void *ctx);
+                  report_fn report, void *ctx);
 
 /* Helpers for `set` functions. */
 bool parse_u64(const char *s, uint64_t *out);       /* decimal or 0x hex */

@@ -14,20 +14,9 @@
 
 struct parser {
     struct boot_info *bi;
-    boot_report_fn report;
+    report_fn report;
     void *ctx;
 };
-
-static void KEEL_PRINTF(2, 3) say(struct parser *p, const char *fmt, ...)
-{
-    char msg[160];
-    va_list ap;
-    va_start(ap, fmt);
-    kvsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    if (p->report)
-        p->report(p->ctx, msg);
-}
 
 static uint32_t tag_min_size(uint32_t type)
 {
@@ -78,12 +67,12 @@ static void parse_cmdline(struct parser *p, const struct mb2_tag *t)
 {
     const char *s = (const char *)(t + 1);
     if (p->bi->have_cmdline) {
-        say(p, "second command-line tag ignored");
+        reportf(p->report, p->ctx, "second command-line tag ignored");
         return;
     }
     p->bi->have_cmdline = true;
     if (!copy_string(p->bi->cmdline, sizeof(p->bi->cmdline), s))
-        say(p, "command line is %zu bytes, longer than Keel's %zu: cut to its first %zu",
+        reportf(p->report, p->ctx, "command line is %zu bytes, longer than Keel's %zu: cut to its first %zu",
             strlen(s), sizeof(p->bi->cmdline) - 1, strlen(p->bi->cmdline));
 }
 
@@ -91,12 +80,12 @@ static void parse_module(struct parser *p, const struct mb2_tag_module *m)
 {
     struct boot_info *bi = p->bi;
     if (m->mod_end < m->mod_start) {
-        say(p, "module at 0x%x ends before it starts (end 0x%x): ignored",
+        reportf(p->report, p->ctx, "module at 0x%x ends before it starts (end 0x%x): ignored",
             m->mod_start, m->mod_end);
         return;
     }
     if (bi->module_count == BOOT_MODULES_MAX) {
-        say(p, "more than %d modules: module at 0x%x ignored", BOOT_MODULES_MAX,
+        reportf(p->report, p->ctx, "more than %d modules: module at 0x%x ignored", BOOT_MODULES_MAX,
             m->mod_start);
         return;
     }
@@ -104,7 +93,7 @@ static void parse_module(struct parser *p, const struct mb2_tag_module *m)
     bm->start = m->mod_start;
     bm->end = m->mod_end;
     if (!copy_string(bm->cmdline, sizeof(bm->cmdline), m->cmdline))
-        say(p, "module %u command line longer than %zu bytes: cut", bi->module_count - 1,
+        reportf(p->report, p->ctx, "module %u command line longer than %zu bytes: cut", bi->module_count - 1,
             sizeof(bm->cmdline) - 1);
 }
 
@@ -123,17 +112,17 @@ static void parse_mmap(struct parser *p, const struct mb2_tag_mmap *t)
 {
     struct boot_info *bi = p->bi;
     if (bi->mmap_count) {
-        say(p, "second memory-map tag ignored");
+        reportf(p->report, p->ctx, "second memory-map tag ignored");
         return;
     }
     if (t->entry_size < sizeof(struct mb2_mmap_entry) || t->entry_size % 8) {
-        say(p, "memory map entry size %u is impossible (need >= %zu, multiple of 8): "
+        reportf(p->report, p->ctx, "memory map entry size %u is impossible (need >= %zu, multiple of 8): "
             "memory map ignored", t->entry_size, sizeof(struct mb2_mmap_entry));
         return;
     }
     uint32_t bytes = t->size - sizeof(*t);
     if (bytes % t->entry_size)
-        say(p, "memory map has %u trailing bytes after its last whole entry",
+        reportf(p->report, p->ctx, "memory map has %u trailing bytes after its last whole entry",
             bytes % t->entry_size);
     uint32_t n = bytes / t->entry_size;
     const uint8_t *e = (const uint8_t *)(t + 1);
@@ -143,12 +132,12 @@ static void parse_mmap(struct parser *p, const struct mb2_tag_mmap *t)
         if (ent.length == 0)
             continue;
         if (ent.base_addr + ent.length < ent.base_addr) {
-            say(p, "memory map entry %u (0x%llx + 0x%llx) wraps around: ignored", i,
+            reportf(p->report, p->ctx, "memory map entry %u (0x%llx + 0x%llx) wraps around: ignored", i,
                 (unsigned long long)ent.base_addr, (unsigned long long)ent.length);
             continue;
         }
         if (bi->mmap_count == BOOT_MMAP_MAX) {
-            say(p, "memory map has more than %d entries: entries from %u on ignored",
+            reportf(p->report, p->ctx, "memory map has more than %d entries: entries from %u on ignored",
                 BOOT_MMAP_MAX, i);
             break;
         }
@@ -181,20 +170,20 @@ static void parse_tag(struct parser *p, const struct mb2_tag *t)
         if (string_ok((const char *)(t + 1), body))
             parse_cmdline(p, t);
         else
-            say(p, "command-line tag is not NUL-terminated: ignored");
+            reportf(p->report, p->ctx, "command-line tag is not NUL-terminated: ignored");
         break;
     case MB2_TAG_LOADER_NAME:
         if (string_ok((const char *)(t + 1), body))
             copy_string(bi->loader, sizeof(bi->loader), (const char *)(t + 1));
         else
-            say(p, "loader-name tag is not NUL-terminated: ignored");
+            reportf(p->report, p->ctx, "loader-name tag is not NUL-terminated: ignored");
         break;
     case MB2_TAG_MODULE: {
         const struct mb2_tag_module *m = (const void *)t;
         if (string_ok(m->cmdline, t->size - sizeof(*m)))
             parse_module(p, m);
         else
-            say(p, "module tag at 0x%x has no NUL-terminated command line: ignored",
+            reportf(p->report, p->ctx, "module tag at 0x%x has no NUL-terminated command line: ignored",
                 m->mod_start);
         break;
     }
@@ -222,7 +211,7 @@ static void parse_tag(struct parser *p, const struct mb2_tag *t)
 }
 
 int mb2_parse(const void *mbi, uint64_t mbi_phys, struct boot_info *bi,
-              boot_report_fn report, void *ctx)
+              report_fn report, void *ctx)
 {
     struct parser p = { bi, report, ctx };
     const uint8_t *base = mbi;
@@ -230,13 +219,13 @@ int mb2_parse(const void *mbi, uint64_t mbi_phys, struct boot_info *bi,
     memset(bi, 0, sizeof(*bi));
     bi->mbi_phys = mbi_phys;
     if (mbi_phys % 8) {
-        say(&p, "boot information at 0x%llx is not 8-byte aligned",
+        reportf(p.report, p.ctx, "boot information at 0x%llx is not 8-byte aligned",
             (unsigned long long)mbi_phys);
         return -1;
     }
     const struct mb2_info_header *h = mbi;
     if (h->total_size < sizeof(*h) + sizeof(struct mb2_tag) || h->total_size > MB2_INFO_MAX) {
-        say(&p, "boot information total size %u is impossible (need %zu..%u)",
+        reportf(p.report, p.ctx, "boot information total size %u is impossible (need %zu..%u)",
             h->total_size, sizeof(*h) + sizeof(struct mb2_tag), MB2_INFO_MAX);
         return -1;
     }
@@ -246,7 +235,7 @@ int mb2_parse(const void *mbi, uint64_t mbi_phys, struct boot_info *bi,
     while (off + sizeof(struct mb2_tag) <= h->total_size) {
         const struct mb2_tag *t = (const void *)(base + off);
         if (t->size < sizeof(*t) || t->size > h->total_size - off) {
-            say(&p, "tag %u (%s) at offset %u has size %u, outside 8..%u: "
+            reportf(p.report, p.ctx, "tag %u (%s) at offset %u has size %u, outside 8..%u: "
                 "boot information is corrupt", t->type, tag_name(t->type), off, t->size,
                 h->total_size - off);
             return -1;
@@ -254,13 +243,13 @@ int mb2_parse(const void *mbi, uint64_t mbi_phys, struct boot_info *bi,
         if (t->type == MB2_TAG_END)
             return 0;
         if (t->size < tag_min_size(t->type))
-            say(&p, "tag %u (%s) at offset %u has size %u, less than its %u: ignored",
+            reportf(p.report, p.ctx, "tag %u (%s) at offset %u has size %u, less than its %u: ignored",
                 t->type, tag_name(t->type), off, t->size, tag_min_size(t->type));
         else
             parse_tag(&p, t);
         off += (t->size + 7) & ~7u;
     }
-    say(&p, "boot information has no end tag within its %u bytes", h->total_size);
+    reportf(p.report, p.ctx, "boot information has no end tag within its %u bytes", h->total_size);
     return -1;
 }
 

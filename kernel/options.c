@@ -48,7 +48,7 @@ void options_defaults(struct keel_options *o)
     o->vmx = VMX_ON;
 }
 
-int options_parse(const char *cmdline, struct keel_options *o, cmdline_report_fn report,
+int options_parse(const char *cmdline, struct keel_options *o, report_fn report,
                   void *ctx)
 {
     const struct option_desc table[] = {

@@ -43,7 +43,7 @@ extern struct keel_options keel_options;
 void options_defaults(struct keel_options *o);
 /* Apply a command line over `o`; problems are reported and skipped.
  * Returns the number of reports. */
-int options_parse(const char *cmdline, struct keel_options *o, cmdline_report_fn report,
+int options_parse(const char *cmdline, struct keel_options *o, report_fn report,
                   void *ctx);
 
 #endif

@@ -60,17 +60,6 @@ static uint64_t cap_mask(enum policy p)
     return m;
 }
 
-static void KEEL_PRINTF(3, 4) say(vmx_report_fn report, void *ctx, const char *fmt, ...)
-{
-    char msg[200];
-    va_list ap;
-    va_start(ap, fmt);
-    kvsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    if (report)
-        report(ctx, msg);
-}
-
 uint32_t adjust_vmx_controls(uint32_t min, uint32_t opt, uint64_t msr, uint32_t *result)
 {
     uint32_t must1 = (uint32_t)msr, may1 = (uint32_t)(msr >> 32);
@@ -109,29 +98,29 @@ static uint64_t ept_vpid_of(const struct vmx_msrs *m)
 
 /* Everything one CPU lacks of what Keel requires, each named. Returns the
  * number of problems. */
-static unsigned check_cpu(const struct vmx_msrs *m, vmx_report_fn report, void *ctx)
+static unsigned check_cpu(const struct vmx_msrs *m, report_fn report, void *ctx)
 {
     unsigned problems = 0;
     uint32_t id = m->cpu_id;
     if (!m->vmx) {
-        say(report, ctx, "cpu%u has no VMX (CPUID.1:ECX.VMX[bit 5] = 0)", id);
+        reportf(report, ctx, "cpu%u has no VMX (CPUID.1:ECX.VMX[bit 5] = 0)", id);
         return 1;
     }
     if (m->locked_off) {
-        say(report, ctx, "cpu%u: VMX is disabled by the firmware (IA32_FEATURE_CONTROL is "
+        reportf(report, ctx, "cpu%u: VMX is disabled by the firmware (IA32_FEATURE_CONTROL is "
             "locked with VMX off): enable Intel Virtualization Technology in the firmware setup",
             id);
         return 1;
     }
     uint64_t basic = m->msr[VMXCAP_BASIC];
     if (VMX_BASIC_MEMTYPE(basic) != VMX_MEMTYPE_WB) {
-        say(report, ctx, "cpu%u: VMCS memory type %u is not write-back (IA32_VMX_BASIC bits 53:50)",
+        reportf(report, ctx, "cpu%u: VMCS memory type %u is not write-back (IA32_VMX_BASIC bits 53:50)",
             id, VMX_BASIC_MEMTYPE(basic));
         problems++;
     }
     uint32_t size = VMX_BASIC_REGION_SIZE(basic);
     if (size == 0 || size > 4096) {
-        say(report, ctx, "cpu%u: VMXON/VMCS region size %u is outside 1..4096 (IA32_VMX_BASIC "
+        reportf(report, ctx, "cpu%u: VMXON/VMCS region size %u is outside 1..4096 (IA32_VMX_BASIC "
             "bits 44:32)", id, size);
         problems++;
     }
@@ -139,7 +128,7 @@ static unsigned check_cpu(const struct vmx_msrs *m, vmx_report_fn report, void *
         uint64_t cap = vmx_ctl_capability(m, (enum vmx_ctl_word)w);
         uint32_t must1 = (uint32_t)cap, may1 = (uint32_t)(cap >> 32);
         for (uint32_t bad = must1 & ~may1; bad; bad &= bad - 1) {
-            say(report, ctx, "cpu%u: %s bit %d must be 1 but cannot be: the MSR contradicts itself",
+            reportf(report, ctx, "cpu%u: %s bit %d must be 1 but cannot be: the MSR contradicts itself",
                 id, word_msrs[w], __builtin_ctz(bad));
             problems++;
         }
@@ -148,7 +137,7 @@ static unsigned check_cpu(const struct vmx_msrs *m, vmx_report_fn report, void *
             if (d->word != w || (d->policy != P_REQ && d->policy != P_GUEST) ||
                 (may1 >> d->bit & 1))
                 continue;
-            say(report, ctx, "cpu%u lacks required '%s' (%s bit %u)", id, d->name, word_msrs[w],
+            reportf(report, ctx, "cpu%u lacks required '%s' (%s bit %u)", id, d->name, word_msrs[w],
                 d->bit);
             problems++;
         }
@@ -156,7 +145,7 @@ static unsigned check_cpu(const struct vmx_msrs *m, vmx_report_fn report, void *
     uint64_t ev = ept_vpid_of(m);
     for (unsigned i = 0; i < NCAP; i++) {
         if (cap_defs[i].policy == P_REQ && !(ev >> cap_defs[i].bit & 1)) {
-            say(report, ctx, "cpu%u lacks required '%s' (IA32_VMX_EPT_VPID_CAP bit %u)", id,
+            reportf(report, ctx, "cpu%u lacks required '%s' (IA32_VMX_EPT_VPID_CAP bit %u)", id,
                 cap_defs[i].name, cap_defs[i].bit);
             problems++;
         }
@@ -194,7 +183,7 @@ static void combine(const struct vmx_msrs *cpus, unsigned n, struct vmcs_config 
 /* A control one CPU forces on and another cannot set: the forcing CPU
  * leaves. Returns true when a CPU was left out. */
 static bool drop_conflicting(const struct vmx_msrs *cpus, unsigned n, struct vmcs_config *c,
-                             vmx_report_fn report, void *ctx)
+                             report_fn report, void *ctx)
 {
     for (int w = 0; w < VMX_CTL_WORDS; w++) {
         uint32_t clash = c->must1[w] & ~c->allowed1[w];
@@ -203,7 +192,7 @@ static bool drop_conflicting(const struct vmx_msrs *cpus, unsigned n, struct vmc
         int bit = __builtin_ctz(clash);
         for (unsigned i = 0; i < n; i++) {
             if (c->in_vmx[i] && ((uint32_t)vmx_ctl_capability(&cpus[i], (enum vmx_ctl_word)w) >> bit & 1)) {
-                say(report, ctx, "cpu%u forces %s bit %d on, which other CPUs cannot set: "
+                reportf(report, ctx, "cpu%u forces %s bit %d on, which other CPUs cannot set: "
                     "cpu%u left out of VMX", cpus[i].cpu_id, word_msrs[w], bit, cpus[i].cpu_id);
                 c->in_vmx[i] = false;
             }
@@ -216,7 +205,7 @@ static bool drop_conflicting(const struct vmx_msrs *cpus, unsigned n, struct vmc
 /* Optional controls and capabilities some CPUs have but not all: say who
  * costs them. */
 static void report_given_up(const struct vmx_msrs *cpus, unsigned n, const struct vmcs_config *c,
-                            vmx_report_fn report, void *ctx)
+                            report_fn report, void *ctx)
 {
     for (unsigned k = 0; k < NCTL; k++) {
         const struct ctl_def *d = &ctl_defs[k];
@@ -232,7 +221,7 @@ static void report_given_up(const struct vmx_msrs *cpus, unsigned n, const struc
                     (vmx_ctl_capability(&cpus[j], (enum vmx_ctl_word)d->word) >> 32 >> d->bit & 1))
                     others_have = true;
             if (!(may1 >> d->bit & 1) && others_have)
-                say(report, ctx, "cpu%u lacks '%s': off on all CPUs", cpus[i].cpu_id, d->name);
+                reportf(report, ctx, "cpu%u lacks '%s': off on all CPUs", cpus[i].cpu_id, d->name);
         }
     }
     for (unsigned k = 0; k < NCAP; k++) {
@@ -244,13 +233,13 @@ static void report_given_up(const struct vmx_msrs *cpus, unsigned n, const struc
                 someone_has = true;
         for (unsigned i = 0; someone_has && i < n; i++)
             if (c->in_vmx[i] && !(ept_vpid_of(&cpus[i]) >> cap_defs[k].bit & 1))
-                say(report, ctx, "cpu%u lacks '%s': not used on any CPU", cpus[i].cpu_id,
+                reportf(report, ctx, "cpu%u lacks '%s': not used on any CPU", cpus[i].cpu_id,
                     cap_defs[k].name);
     }
 }
 
 unsigned setup_vmcs_config(const struct vmx_msrs *cpus, unsigned n, struct vmcs_config *c,
-                           vmx_report_fn report, void *ctx)
+                           report_fn report, void *ctx)
 {
     memset(c, 0, sizeof(*c));
     if (n > VMX_MAX_CPUS)
@@ -259,7 +248,7 @@ unsigned setup_vmcs_config(const struct vmx_msrs *cpus, unsigned n, struct vmcs_
         unsigned problems = check_cpu(&cpus[i], report, ctx);
         c->in_vmx[i] = problems == 0;
         if (problems && cpus[i].vmx)
-            say(report, ctx, "cpu%u left out of VMX (%u problem%s above)", cpus[i].cpu_id,
+            reportf(report, ctx, "cpu%u left out of VMX (%u problem%s above)", cpus[i].cpu_id,
                 problems, problems == 1 ? "" : "s");
     }
     do
@@ -295,12 +284,12 @@ static void lacking_cpus(char *buf, size_t size, const struct vmx_msrs *cpus, un
 }
 
 void vmcs_config_explain(const struct vmcs_config *c, const struct vmx_msrs *cpus, unsigned n,
-                         vmx_report_fn line, void *ctx)
+                         report_fn line, void *ctx)
 {
     static const char *const want[] = { "required", "optional", "per guest", "not wanted" };
     char who[96];
     for (int w = 0; w < VMX_CTL_WORDS; w++) {
-        say(line, ctx, "%s controls = 0x%08x (%s: must be 1 0x%08x, may be 1 0x%08x)",
+        reportf(line, ctx, "%s controls = 0x%08x (%s: must be 1 0x%08x, may be 1 0x%08x)",
             word_names[w], c->ctl[w], word_msrs[w], c->must1[w], c->allowed1[w]);
         uint32_t known = 0;
         for (unsigned k = 0; k < NCTL; k++) {
@@ -318,26 +307,26 @@ void vmcs_config_explain(const struct vmcs_config *c, const struct vmx_msrs *cpu
                 why = "not wanted";
             else {
                 lacking_cpus(who, sizeof(who), cpus, n, c, w, d->bit);
-                say(line, ctx, "  %-3s %-40s bit %2u  %s, not allowed by %s", "off", d->name,
+                reportf(line, ctx, "  %-3s %-40s bit %2u  %s, not allowed by %s", "off", d->name,
                     d->bit, want[d->policy], who);
                 continue;
             }
-            say(line, ctx, "  %-3s %-40s bit %2u  %s", on ? "on" : "off", d->name, d->bit, why);
+            reportf(line, ctx, "  %-3s %-40s bit %2u  %s", on ? "on" : "off", d->name, d->bit, why);
         }
         if (c->ctl[w] & ~known)
-            say(line, ctx, "  on  %-40s 0x%08x  reserved bits the CPU requires set",
+            reportf(line, ctx, "  on  %-40s 0x%08x  reserved bits the CPU requires set",
                 "(reserved, default 1)", c->ctl[w] & ~known);
     }
-    say(line, ctx, "EPT/VPID capabilities = 0x%016llx (IA32_VMX_EPT_VPID_CAP, common to all)",
+    reportf(line, ctx, "EPT/VPID capabilities = 0x%016llx (IA32_VMX_EPT_VPID_CAP, common to all)",
         (unsigned long long)c->ept_vpid_common);
     for (unsigned k = 0; k < NCAP; k++) {
         bool have = c->ept_vpid >> cap_defs[k].bit & 1;
         if (have) {
-            say(line, ctx, "  yes %-40s bit %2u  %s", cap_defs[k].name, cap_defs[k].bit,
+            reportf(line, ctx, "  yes %-40s bit %2u  %s", cap_defs[k].name, cap_defs[k].bit,
                 want[cap_defs[k].policy]);
         } else {
             lacking_cpus(who, sizeof(who), cpus, n, c, -1, cap_defs[k].bit);
-            say(line, ctx, "  no  %-40s bit %2u  %s, not offered by %s", cap_defs[k].name,
+            reportf(line, ctx, "  no  %-40s bit %2u  %s, not offered by %s", cap_defs[k].name,
                 cap_defs[k].bit, want[cap_defs[k].policy], who);
         }
     }

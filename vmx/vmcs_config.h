@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kernel/lib/fmt.h"
+
 #define VMX_MAX_CPUS 256
 
 enum vmx_ctl_word { VMX_PIN, VMX_PROC, VMX_PROC2, VMX_EXIT, VMX_ENTRY, VMX_CTL_WORDS };
@@ -70,7 +72,6 @@ struct vmcs_config {
     unsigned ncpus_in;
 };
 
-typedef void (*vmx_report_fn)(void *ctx, const char *msg);
 
 /* The SDM's rule for a control word (Appendix A.3, "VM-Execution
  * Controls"): bits 31:0 of `msr` are the allowed 0-settings (a 1 there
@@ -89,13 +90,13 @@ uint64_t vmx_ctl_capability(const struct vmx_msrs *m, enum vmx_ctl_word w);
  * that is given up on all CPUs because of it. Returns the number of CPUs
  * in VMX (0: none can run Keel). */
 unsigned setup_vmcs_config(const struct vmx_msrs *cpus, unsigned n, struct vmcs_config *out,
-                           vmx_report_fn report, void *ctx);
+                           report_fn report, void *ctx);
 
 /* The full negotiated configuration, one line per control and capability:
  * on or off, and why (required, optional, not wanted, not allowed by which
  * CPUs, forced on). For vmx=report. */
 void vmcs_config_explain(const struct vmcs_config *c, const struct vmx_msrs *cpus, unsigned n,
-                         vmx_report_fn line, void *ctx);
+                         report_fn line, void *ctx);
 
 const char *vmx_ctl_word_name(enum vmx_ctl_word w);     /* "pin-based" ... */
 const char *vmx_ctl_msr_name(enum vmx_ctl_word w);      /* "IA32_VMX_PINBASED_CTLS" ... */

@@ -250,3 +250,15 @@ const char *fmt_size(char *buf, size_t size, unsigned long long bytes)
     ksnprintf(buf, size, "%llu %s", bytes, unit[u]);
     return buf;
 }
+
+void reportf(report_fn report, void *ctx, const char *fmt, ...)
+{
+    if (!report)
+        return;
+    char msg[200];
+    va_list ap;
+    va_start(ap, fmt);
+    kvsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    report(ctx, msg);
+}

@@ -14,6 +14,12 @@
 int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int ksnprintf(char *buf, size_t size, const char *fmt, ...) KEEL_PRINTF(3, 4);
 
+/* Where pure parsers send what they find wrong: one message per call. */
+typedef void (*report_fn)(void *ctx, const char *msg);
+
+/* Format a message and hand it to `report` (nothing when it is NULL). */
+void reportf(report_fn report, void *ctx, const char *fmt, ...) KEEL_PRINTF(3, 4);
+
 /* A byte count in the largest unit that keeps it whole or above 10:
  * "639 KiB", "255 MiB", "4 GiB". */
 const char *fmt_size(char *buf, size_t size, unsigned long long bytes);
