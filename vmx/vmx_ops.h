@@ -27,6 +27,61 @@ static inline enum vmx_result vmxoff(void)
     return vmx_flags(cf, zf);
 }
 
+static inline enum vmx_result vmclear(uint64_t vmcs)
+{
+    uint8_t cf, zf;
+    asm volatile("vmclear %2; setc %0; setz %1"
+                 : "=qm"(cf), "=qm"(zf) : "m"(vmcs) : "cc", "memory");
+    return vmx_flags(cf, zf);
+}
+
+static inline enum vmx_result vmptrld(uint64_t vmcs)
+{
+    uint8_t cf, zf;
+    asm volatile("vmptrld %2; setc %0; setz %1"
+                 : "=qm"(cf), "=qm"(zf) : "m"(vmcs) : "cc", "memory");
+    return vmx_flags(cf, zf);
+}
+
+/* vmread/vmwrite on the current VMCS. A failure is a Keel bug (a field
+ * this CPU lacks, or no current VMCS): vmcs_fail() panics naming it. */
+__attribute__((noreturn)) void vmcs_fail(const char *op, uint32_t field, enum vmx_result r);
+
+static inline uint64_t vmread(uint32_t field)
+{
+    uint64_t v;
+    uint8_t cf, zf;
+    asm volatile("vmread %3, %0; setc %1; setz %2"
+                 : "=r"(v), "=qm"(cf), "=qm"(zf) : "r"((uint64_t)field) : "cc");
+    if (__builtin_expect(cf | zf, 0))
+        vmcs_fail("VMREAD", field, vmx_flags(cf, zf));
+    return v;
+}
+
+static inline void vmwrite(uint32_t field, uint64_t v)
+{
+    uint8_t cf, zf;
+    asm volatile("vmwrite %3, %2; setc %0; setz %1"
+                 : "=qm"(cf), "=qm"(zf) : "r"((uint64_t)field), "rm"(v) : "cc");
+    if (__builtin_expect(cf | zf, 0))
+        vmcs_fail("VMWRITE", field, vmx_flags(cf, zf));
+}
+
+struct invept_desc {
+    uint64_t eptp, reserved;
+};
+
+#define INVEPT_ALL_CONTEXT 2
+
+static inline enum vmx_result invept(uint64_t type, uint64_t eptp)
+{
+    struct invept_desc d = { eptp, 0 };
+    uint8_t cf, zf;
+    asm volatile("invept %2, %3; setc %0; setz %1"
+                 : "=qm"(cf), "=qm"(zf) : "m"(d), "r"(type) : "cc", "memory");
+    return vmx_flags(cf, zf);
+}
+
 static inline const char *vmx_result_name(enum vmx_result r)
 {
     return r == VMX_SUCCEED ? "VMsucceed" : r == VMX_FAIL_INVALID ? "VMfailInvalid (CF=1)"
