@@ -1,0 +1,105 @@
+#include "kernel/guest_config.h"
+#include "kernel/cmdline.h"
+#include "kernel/lib/string.h"
+
+static const char *set_name(const struct option_desc *opt, const char *val, void *target)
+{
+    (void)opt;
+    if (!val || !*val || strlen(val) >= GUEST_NAME_MAX)
+        return "needs 1 to 23 characters";
+    for (const char *c = val; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              *c == '-' || *c == '_'))
+            return "may hold only letters, digits, '-' and '_'";
+    memcpy(target, val, strlen(val) + 1);
+    return NULL;
+}
+
+static const char *set_mode(const struct option_desc *opt, const char *val, void *target)
+{
+    (void)opt;
+    int i = val ? parse_choice(val, GUEST_MODE_NAMES) : -1;
+    if (i < 0)
+        return "expected real16, prot32 or long64";
+    *(enum guest_mode *)target = (enum guest_mode)i;
+    return NULL;
+}
+
+static const char *set_mib(const struct option_desc *opt, const char *val, void *target)
+{
+    (void)opt;
+    uint64_t v;
+    if (!val || !parse_u64(val, &v) || v < 1 || v > GUEST_MEM_MAX_MIB)
+        return "expected MiB from 1 to 1024";
+    *(uint64_t *)target = v << 20;
+    return NULL;
+}
+
+static const char *set_addr(const struct option_desc *opt, const char *val, void *target)
+{
+    (void)opt;
+    uint64_t v;
+    if (!val || !parse_u64(val, &v))
+        return "expected an address such as 0x8000";
+    *(uint64_t *)target = v;
+    return NULL;
+}
+
+int guest_config_parse(const char *cmdline, uint64_t image_size, struct guest_config *g,
+                       report_fn report, void *ctx)
+{
+    uint64_t entry = UINT64_MAX;
+    memset(g, 0, sizeof(*g));
+    g->mode = GUEST_LONG64;
+    g->mem = 2ull << 20;
+    g->load = 0x8000;
+    g->image_size = image_size;
+    const struct option_desc opts[] = {
+        { "name", set_name, g->name, NULL },
+        { "mode", set_mode, &g->mode, NULL },
+        { "mem", set_mib, &g->mem, NULL },
+        { "load", set_addr, &g->load, NULL },
+        { "entry", set_addr, &entry, NULL },
+    };
+    int problems = cmdline_apply(cmdline, opts, sizeof(opts) / sizeof(opts[0]), report, ctx);
+    g->entry = entry == UINT64_MAX ? g->load : entry;
+
+    uint64_t top = g->mem;
+    if (g->mode == GUEST_LONG64)
+        top -= GUEST_PT_PAGES(g->mem) * 4096;
+    if (!g->name[0]) {
+        reportf(report, ctx, "no name=: every guest needs one");
+        problems++;
+    }
+    if (g->load >= top || image_size > top - g->load) {
+        reportf(report, ctx, "image of %llu bytes at 0x%llx does not fit below 0x%llx%s",
+                (unsigned long long)image_size, (unsigned long long)g->load,
+                (unsigned long long)top, g->mode == GUEST_LONG64 ? " (the page tables are above)" : "");
+        problems++;
+    }
+    if (g->entry < g->load || g->entry >= g->load + (image_size ? image_size : 1)) {
+        reportf(report, ctx, "entry 0x%llx is outside the image (0x%llx, %llu bytes)",
+                (unsigned long long)g->entry, (unsigned long long)g->load,
+                (unsigned long long)image_size);
+        problems++;
+    }
+    if (g->mode == GUEST_REAL16 && g->load + image_size > 0x100000) {
+        reportf(report, ctx, "a real16 image must lie below 1 MiB");
+        problems++;
+    }
+    if (g->mode == GUEST_PROT32 && g->mem > (1ull << 32) - 4096) {
+        reportf(report, ctx, "a prot32 guest cannot have more than 4 GiB");
+        problems++;
+    }
+    return problems ? -1 : 0;
+}
+
+const char *guest_mode_name(enum guest_mode m)
+{
+    switch (m) {
+    case GUEST_REAL16: return "real16";
+    case GUEST_PROT32: return "prot32";
+    case GUEST_LONG64: return "long64";
+    }
+    return "?";
+}
