@@ -27,6 +27,9 @@ endif
 
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
+GUEST_SRC := $(wildcard guests/*.asm)
+GUESTS    := $(patsubst guests/%.asm,$(BUILD)/guests/%.bin,$(GUEST_SRC))
+
 # ---------------------------------------------------------------- kernel
 KERNEL_DIRS := arch/x86 kernel kernel/lib drivers vmx
 KERNEL_C    := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.c))
@@ -45,7 +48,7 @@ KERNEL_LDFLAGS := -nostdlib -n -z max-page-size=0x1000 --no-dynamic-linker \
     -T boot/keel.ld
 NASMFLAGS := -f elf64 -g -F dwarf -I. -MD
 
-all: $(BUILD)/keel.elf
+all: $(BUILD)/keel.elf $(GUESTS)
 
 $(BUILD)/obj/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
@@ -60,6 +63,14 @@ $(BUILD)/obj/%.asm.o: %.asm Makefile
 $(BUILD)/keel.elf: $(KERNEL_OBJ) boot/keel.ld
 	$(call say,LD,$@)
 	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJ)
+
+# ---------------------------------------------------------------- guests
+$(BUILD)/guests/%.bin: guests/%.asm guests/lib/guest.inc Makefile
+	@mkdir -p $(dir $@)
+	$(call say,NASM,$<)
+	$(Q)$(NASM) -f bin -I. -o $@ $<
+
+guests: $(GUESTS)
 
 # ---------------------------------------------------------------- ISO
 $(BUILD)/keel.iso: $(BUILD)/keel.elf scripts/mkiso.sh FORCE
@@ -105,6 +116,7 @@ help:
 	@echo "                 ends by itself when Keel powers off (or after TIMEOUT s)"
 	@echo "  test           host unit tests (ASan/UBSan) + emulator boots checked line by"
 	@echo "                 line; ends with 'N passed, N failed'"
+	@echo "  guests         build the test guests ($(BUILD)/guests/*.bin)"
 	@echo "  unit           build the host unit tests only"
 	@echo "  deps           install missing packages with apt-get (scripts/setup.sh)"
 	@echo "  clean          remove $(BUILD)/"
@@ -123,6 +135,6 @@ help:
 	@echo "  V=1                  show every build command"
 
 FORCE:
-.PHONY: all iso unit deps run test clean help FORCE
+.PHONY: all iso guests unit deps run test clean help FORCE
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

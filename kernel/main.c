@@ -4,6 +4,7 @@
 #include "drivers/poweroff.h"
 #include "kernel/boot.h"
 #include "kernel/console.h"
+#include "kernel/guests.h"
 #include "kernel/log.h"
 #include "kernel/mm.h"
 #include "kernel/options.h"
@@ -43,6 +44,8 @@ void kmain(uint64_t mbi_phys)
     selftest_run(keel_options.test);                         /* test= */
     vmx_init(keel_options.vmx == VMX_REPORT);                /* VMXON on every CPU */
     selftest_late(keel_options.test);
-    log_info("boot complete: nothing more to run yet");
+    guests_create(&boot_info);                               /* modules -> guests */
+    guests_run();                                            /* one vCPU per CPU */
+    guests_summary();
     keel_shutdown(KEEL_STATUS_OK);                           /* VMXOFF everywhere */
 }

@@ -98,6 +98,14 @@ uint64_t mm_alloc_low_page(void)
     return 0;
 }
 
+uint64_t mm_try_alloc_frames(uint64_t count, uint64_t align)
+{
+    uint64_t addr = frame_alloc(&frames, count, align);
+    if (addr)
+        memset((void *)(uintptr_t)addr, 0, count * FRAME_SIZE);
+    return addr;
+}
+
 void mm_free_frames(uint64_t addr, uint64_t count)
 {
     if (!frame_free(&frames, addr, count))

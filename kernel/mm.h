@@ -16,6 +16,10 @@ void mm_init(const struct boot_info *bi);
 uint64_t mm_alloc_frames(uint64_t count, uint64_t align);
 void mm_free_frames(uint64_t addr, uint64_t count);
 
+/* Like mm_alloc_frames, but returns 0 when there is no such run (for
+ * sizes a user chose, such as guest RAM). */
+uint64_t mm_try_alloc_frames(uint64_t count, uint64_t align);
+
 /* A page below 1 MiB that the loader calls usable and that holds nothing
  * of the boot (the AP trampoline runs there: a SIPI names a page below
  * 1 MiB). 0 when there is none. Never handed out by mm_alloc_frames. */

@@ -19,6 +19,8 @@ struct percpu {
     /* smp_call(): a function for this CPU to run, and its argument */
     void (*volatile call_fn)(void *arg);
     void *volatile call_arg;
+    unsigned calls_sent;            /* written by the requesting CPU */
+    volatile unsigned calls_done;   /* written by this CPU */
     /* VMX root operation (vmx/enable.c) */
     bool vmx_on;
     uint64_t vmxon_region;

@@ -37,6 +37,8 @@ static void put64(uint8_t *p, uint64_t v)
     memcpy(p, &v, 8);
 }
 
+static bool run_mailbox(struct percpu *cpu);
+
 /* The AP's first C code, on its own stack. */
 static __attribute__((noreturn)) void ap_entry(struct percpu *cpu)
 {
@@ -53,14 +55,50 @@ static __attribute__((noreturn)) void ap_entry(struct percpu *cpu)
      * an IPI that arrived after the check still ends the HLT. */
     for (;;) {
         cli();
-        void (*fn)(void *) = __atomic_load_n(&cpu->call_fn, __ATOMIC_ACQUIRE);
-        if (fn) {
-            fn(cpu->call_arg);
-            __atomic_store_n(&cpu->call_fn, NULL, __ATOMIC_RELEASE);
+        if (run_mailbox(cpu))
             continue;
-        }
         asm volatile("sti; hlt" ::: "memory");
     }
+}
+
+/* Take the work out of the mailbox (so that a new request can come in
+ * while it runs), run it, count it done. */
+static bool run_mailbox(struct percpu *cpu)
+{
+    void (*fn)(void *) = __atomic_exchange_n(&cpu->call_fn, NULL, __ATOMIC_ACQUIRE);
+    if (!fn)
+        return false;
+    void *arg = cpu->call_arg;
+    fn(arg);
+    __atomic_fetch_add(&cpu->calls_done, 1, __ATOMIC_RELEASE);
+    return true;
+}
+
+void smp_call_start(struct percpu *cpu, void (*fn)(void *arg), void *arg)
+{
+    /* One request at a time per CPU: wait until the last one was taken. */
+    while (__atomic_load_n(&cpu->call_fn, __ATOMIC_ACQUIRE))
+        cpu_relax();
+    cpu->calls_sent++;
+    cpu->call_arg = arg;
+    __atomic_store_n(&cpu->call_fn, fn, __ATOMIC_RELEASE);
+    lapic_send_fixed(cpu->apic_id, LAPIC_CALL_VECTOR);
+}
+
+static bool call_finished(const struct percpu *cpu)
+{
+    return __atomic_load_n(&cpu->calls_done, __ATOMIC_ACQUIRE) == cpu->calls_sent;
+}
+
+void smp_call_wait(struct percpu *cpu)
+{
+    while (!call_finished(cpu))
+        cpu_relax();
+}
+
+void smp_poll_call(void)
+{
+    run_mailbox(this_cpu());
 }
 
 bool smp_call(struct percpu *cpu, void (*fn)(void *arg), void *arg)
@@ -69,11 +107,9 @@ bool smp_call(struct percpu *cpu, void (*fn)(void *arg), void *arg)
         fn(arg);
         return true;
     }
-    cpu->call_arg = arg;
-    __atomic_store_n(&cpu->call_fn, fn, __ATOMIC_RELEASE);
-    lapic_send_fixed(cpu->apic_id, LAPIC_CALL_VECTOR);
+    smp_call_start(cpu, fn, arg);
     uint64_t end = tsc_deadline(1000000);
-    while (__atomic_load_n(&cpu->call_fn, __ATOMIC_ACQUIRE))
+    while (!call_finished(cpu))
         if (rdtsc() > end) {
             log_err("cpu%u (APIC id %u) did not finish the work sent to it within 1 s",
                     cpu->cpu_id, cpu->apic_id);

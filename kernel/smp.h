@@ -16,6 +16,15 @@ void smp_boot(const struct acpi_info *acpi, bool have_acpi, unsigned max_cpus);
  * a second (it is then reported). */
 bool smp_call(struct percpu *cpu, void (*fn)(void *arg), void *arg);
 
+/* The same in two halves, to keep several CPUs busy at once: start fn on
+ * another CPU, then wait for it (no time limit: guests run as long as
+ * they run). */
+void smp_call_start(struct percpu *cpu, void (*fn)(void *arg), void *arg);
+void smp_call_wait(struct percpu *cpu);
+
+/* On a CPU busy in a guest: run the work an IPI brought, if any. */
+void smp_poll_call(void);
+
 /* Stop every other CPU (NMI) and wait briefly until they have. */
 void smp_stop_others(void);
 

@@ -9,6 +9,9 @@
 #     --mem MiB            emulated RAM                            [256]
 #     --cmdline '...'      Keel's command line (docs/options.md)
 #     --iso FILE           boot this ISO instead of building one from build/keel.elf
+#     --module FILE=CMDLINE  add a guest image (GRUB module2) with its command
+#                          line, e.g. build/guests/exits64.bin='name=exits64'
+#                          (repeatable; docs/guests.md)
 #     --log FILE           serial log                              [build/serial.log]
 #     --timeout S          give up after S seconds                 [120]
 #     --qemu-cpu MODEL     QEMU -cpu model                         [max]
@@ -26,6 +29,7 @@ cd "$(dirname "$0")/.."
 
 emu=bochs uefi=0 cpus=1 mem=256 cmdline= iso= log=build/serial.log timeout=120
 qemu_cpu=max bochs_cpu=corei7_skylake_x quiet=0 halt_re=
+modules=()
 while [[ $# -gt 0 ]]; do
   case $1 in
     --emu) emu=$2; shift ;;
@@ -34,13 +38,14 @@ while [[ $# -gt 0 ]]; do
     --mem) mem=$2; shift ;;
     --cmdline) cmdline=$2; shift ;;
     --iso) iso=$2; shift ;;
+    --module) modules+=(--module "$2"); shift ;;
     --log) log=$2; shift ;;
     --timeout) timeout=$2; shift ;;
     --qemu-cpu) qemu_cpu=$2; shift ;;
     --bochs-cpu) bochs_cpu=$2; shift ;;
     --quiet) quiet=1 ;;
     --expect-halt) halt_re=$2; shift ;;
-    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -49,7 +54,7 @@ done
 scripts/setup.sh
 if [[ -z $iso ]]; then
   iso=build/keel.iso
-  scripts/mkiso.sh "$iso" build/keel.elf "$cmdline"
+  scripts/mkiso.sh "${modules[@]}" "$iso" build/keel.elf "$cmdline"
 fi
 mkdir -p "$(dirname "$log")"
 : > "$log"

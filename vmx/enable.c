@@ -8,7 +8,9 @@
 #include "vmx/vmx.h"
 #include "vmx/vmx_ops.h"
 
-extern struct vmx_msrs vmx_cpu_caps[];
+#define CPUID1_ECX_XSAVE (1u << 26)
+#define CR4_OSXSAVE (1ull << 18)
+
 
 /* Apply the fixed bits: set what must be 1, clear what must be 0. Returns
  * the bits the CPU could not be given (0: all is well). */
@@ -32,8 +34,11 @@ bool hardware_enable(void)
     const struct vmx_msrs *m = &vmx_cpu_caps[cpu->cpu_id];
     uint64_t bad0 = apply_fixed("CR0", read_cr0, write_cr0, m->msr[VMXCAP_CR0_FIXED0],
                                 m->msr[VMXCAP_CR0_FIXED1], 0);
+    /* OSXSAVE too where the CPU has XSAVE: XSETBV, done for guests,
+     * needs it in VMX root operation. */
+    uint64_t osxsave = cpuid(1, 0).ecx & CPUID1_ECX_XSAVE ? CR4_OSXSAVE : 0;
     uint64_t bad4 = apply_fixed("CR4", read_cr4, write_cr4, m->msr[VMXCAP_CR4_FIXED0],
-                                m->msr[VMXCAP_CR4_FIXED1], X86_CR4_VMXE);
+                                m->msr[VMXCAP_CR4_FIXED1], X86_CR4_VMXE | osxsave);
     if (bad0 || bad4) {
         log_err("VMX: CR0 bits 0x%llx / CR4 bits 0x%llx cannot be set as IA32_VMX_CR*_FIXED* "
                 "require: this CPU is left out of VMX", (unsigned long long)bad0,

@@ -12,6 +12,7 @@
 #include "kernel/percpu.h"
 #include "kernel/smp.h"
 #include "vmx/caps.h"
+#include "vmx/guest.h"
 
 struct vmcs_config vmcs_config;
 struct vmx_msrs vmx_cpu_caps[CPUS_MAX];
@@ -88,6 +89,7 @@ void vmx_init(bool report)
              (unsigned long long)c->ept_vpid);
     if (report)
         vmcs_config_explain(c, vmx_cpu_caps, cpu_count, report_line, NULL);
+    vmx_bitmaps_init();
 
     unsigned on = 0;
     for (unsigned i = 0; i < cpu_count; i++) {

@@ -9,6 +9,8 @@
 
 /* The negotiated configuration, fixed once vmx_init has run. */
 extern struct vmcs_config vmcs_config;
+/* Each CPU's capabilities, by cpu_id, as it read them. */
+extern struct vmx_msrs vmx_cpu_caps[];
 
 /* Every CPU reads its capabilities; one configuration is negotiated over
  * all; each CPU that can enters VMX root operation. Refuses the boot when

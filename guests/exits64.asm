@@ -1,0 +1,127 @@
+; exits64: a 64-bit guest that goes through each exit family Keel
+; handles and checks what it sees. Module line:
+;   name=exits64 mode=long64
+%include "guests/lib/guest.inc"
+
+bits 64
+org 0x8000
+
+start:
+    UART_PUTS "hello from a 64-bit guest, on the virtual COM1"
+    HC_PUTS "and through the console hypercall"
+    LONG64_SETUP
+
+    ; CPUID: VMX and MONITOR hidden, hypervisor bit and Keel's leaf shown
+    mov eax, 1
+    cpuid
+    test ecx, 1 << 5
+    CHECK z, "CPUID.1:ECX.VMX is 0"
+    mov eax, 1
+    cpuid
+    bt ecx, 31
+    CHECK c, "CPUID.1:ECX.hypervisor is 1"
+    mov eax, 0x40000000
+    cpuid
+    cmp ebx, 'Keel'
+    CHECK e, "CPUID 0x40000000 signature is KeelKeelKeel"
+
+    ; CR access: VMXE is Keel's, the guest does not see it
+    mov rax, cr4
+    test eax, 1 << 13
+    CHECK z, "CR4.VMXE reads as 0"
+    mov rax, cr4
+    or eax, 1 << 9              ; OSFXSR: the guest's to set
+    mov cr4, rax
+    mov rax, cr4
+    test eax, 1 << 9
+    CHECK nz, "MOV to CR4 keeps the guest's OSFXSR"
+    mov rax, cr0
+    and eax, ~(1 << 5)          ; clear NE: VMX needs it, the shadow keeps it clear
+    mov cr0, rax
+    mov rax, cr0
+    test eax, 1 << 5
+    CHECK z, "CR0.NE cleared by the guest reads back as 0"
+    FAULT_BEGIN 13
+    mov rax, cr4
+    or eax, 1 << 13
+    mov cr4, rax
+    FAULT_END "MOV to CR4 with VMXE raises #GP"
+
+    ; MSRs: the allow-list, and #GP for the rest
+    mov ecx, 0xc0000080
+    rdmsr
+    test eax, 1 << 10
+    CHECK nz, "RDMSR IA32_EFER shows LMA"
+    mov ecx, 0x3a
+    rdmsr
+    cmp eax, 1
+    CHECK e, "RDMSR IA32_FEATURE_CONTROL reads locked, VMX off"
+    FAULT_BEGIN 13
+    mov ecx, 0x3a
+    mov eax, 5
+    xor edx, edx
+    wrmsr
+    FAULT_END "WRMSR IA32_FEATURE_CONTROL raises #GP"
+    FAULT_BEGIN 13
+    mov ecx, 0x12345
+    rdmsr
+    FAULT_END "RDMSR of an unknown MSR raises #GP"
+    mov ecx, 0xc0000100         ; FS_BASE: passed through by the MSR bitmap
+    mov eax, 0x1000
+    xor edx, edx
+    wrmsr
+    rdmsr
+    cmp eax, 0x1000
+    CHECK e, "IA32_FS_BASE written and read back"
+
+    ; XSETBV: a valid value works, a bad one raises #GP
+    mov rax, cr4
+    or eax, 1 << 18             ; OSXSAVE
+    mov cr4, rax
+    xor ecx, ecx
+    mov eax, 3                  ; x87 | SSE
+    xor edx, edx
+    xsetbv
+    xgetbv
+    cmp eax, 3
+    CHECK e, "XSETBV XCR0 = 3 works"
+    FAULT_BEGIN 13
+    xor ecx, ecx
+    mov eax, 2
+    xor edx, edx
+    xsetbv
+    FAULT_END "XSETBV without x87 raises #GP"
+
+    ; I/O: the virtual UART is ready, a port with no device reads all ones
+    mov dx, GUEST_COM1 + 5
+    in al, dx
+    cmp al, 0x60
+    CHECK e, "COM1 LSR reads transmitter empty"
+    mov dx, 0x80
+    in al, dx
+    cmp al, 0xff
+    CHECK e, "a port with no device reads 0xff"
+
+    ; caches and VMX instructions
+    wbinvd
+    invd
+    PASS("WBINVD and INVD return")
+    FAULT_BEGIN 6
+    vmxon [rel vmxon_region]
+    FAULT_END "VMXON raises #UD"
+    FAULT_BEGIN 6
+    vmread rax, rbx
+    FAULT_END "VMREAD raises #UD"
+
+    ; a hypercall with a buffer outside guest RAM is refused, not followed
+    mov eax, HC_CONSOLE_WRITE
+    mov rbx, 0x40000000
+    mov ecx, 16
+    vmcall
+    cmp rax, -2
+    CHECK e, "console hypercall with a buffer outside RAM returns -2"
+
+    EXIT 0
+
+vmxon_region: dq 0
+LONG64_LIB

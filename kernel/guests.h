@@ -1,0 +1,21 @@
+/* The guests GRUB loaded as modules: created, run across the CPUs in VMX
+ * root operation, summed up at the end. */
+#ifndef KEEL_GUESTS_H
+#define KEEL_GUESTS_H
+
+#include "kernel/boot_info.h"
+
+#define GUESTS_MAX 16
+
+/* One guest per module whose command line is valid; returns how many. */
+unsigned guests_create(const struct boot_info *bi);
+
+/* Run them all: guest i on the i-th CPU in VMX (round robin when there
+ * are more guests than CPUs, each CPU running its own in turn), all CPUs
+ * at once; returns when every guest has ended. */
+void guests_run(void);
+
+/* One line per guest: how it ended and its exits by reason. */
+void guests_summary(void);
+
+#endif

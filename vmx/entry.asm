@@ -1,0 +1,109 @@
+; VM entry and exit (SDM "VM Entries", "VM Exits"). The VMCS holds the
+; guest's RSP, RIP and RFLAGS; the other general registers live in
+; struct guest_regs (vmx/guest.h, whose _Static_asserts check GR_*).
+
+GR_RAX equ 0 * 8
+GR_RCX equ 1 * 8
+GR_RDX equ 2 * 8
+GR_RBX equ 3 * 8
+GR_RBP equ 4 * 8
+GR_RSI equ 5 * 8
+GR_RDI equ 6 * 8
+GR_R8  equ 7 * 8
+GR_R9  equ 8 * 8
+GR_R10 equ 9 * 8
+GR_R11 equ 10 * 8
+GR_R12 equ 11 * 8
+GR_R13 equ 12 * 8
+GR_R14 equ 13 * 8
+GR_R15 equ 14 * 8
+
+VMCS_HOST_RSP equ 0x6c14
+
+bits 64
+section .text
+global vmx_enter
+global vmx_exit_stub
+
+; int vmx_enter(struct guest_regs *regs [rdi], int launched [esi])
+vmx_enter:
+    push rbp
+    push rbx
+    push r12
+    push r13
+    push r14
+    push r15
+    push rdi                    ; regs, found at [HOST_RSP] after the exit
+    mov rax, VMCS_HOST_RSP
+    vmwrite rax, rsp
+    jna .vmwrite_failed         ; CF or ZF: VMfailInvalid / VMfailValid
+    test esi, esi               ; ZF survives the MOVs below
+    mov rax, [rdi + GR_RAX]
+    mov rcx, [rdi + GR_RCX]
+    mov rdx, [rdi + GR_RDX]
+    mov rbx, [rdi + GR_RBX]
+    mov rbp, [rdi + GR_RBP]
+    mov rsi, [rdi + GR_RSI]
+    mov r8,  [rdi + GR_R8]
+    mov r9,  [rdi + GR_R9]
+    mov r10, [rdi + GR_R10]
+    mov r11, [rdi + GR_R11]
+    mov r12, [rdi + GR_R12]
+    mov r13, [rdi + GR_R13]
+    mov r14, [rdi + GR_R14]
+    mov r15, [rdi + GR_R15]
+    mov rdi, [rdi + GR_RDI]
+    jnz .resume
+    vmlaunch
+    jmp .failed
+.resume:
+    vmresume
+.failed:                        ; only reached when the entry did not happen
+    mov eax, 2                  ; VMfailValid ...
+    jnc .out
+    mov eax, 1                  ; ... unless CF: VMfailInvalid
+    jmp .out
+.vmwrite_failed:
+    mov eax, 2
+    jnc .out
+    mov eax, 1
+.out:
+    add rsp, 8
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop rbx
+    pop rbp
+    ret
+
+; HOST_RIP: the CPU arrives here on every VM exit, RSP = HOST_RSP.
+vmx_exit_stub:
+    push rdi                    ; the guest's RDI
+    mov rdi, [rsp + 8]          ; regs
+    mov [rdi + GR_RAX], rax
+    mov [rdi + GR_RCX], rcx
+    mov [rdi + GR_RDX], rdx
+    mov [rdi + GR_RBX], rbx
+    mov [rdi + GR_RBP], rbp
+    mov [rdi + GR_RSI], rsi
+    mov [rdi + GR_R8],  r8
+    mov [rdi + GR_R9],  r9
+    mov [rdi + GR_R10], r10
+    mov [rdi + GR_R11], r11
+    mov [rdi + GR_R12], r12
+    mov [rdi + GR_R13], r13
+    mov [rdi + GR_R14], r14
+    mov [rdi + GR_R15], r15
+    pop qword [rdi + GR_RDI]
+    add rsp, 8
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop rbx
+    pop rbp
+    xor eax, eax
+    ret
+
+section .note.GNU-stack noalloc noexec nowrite progbits

@@ -1,0 +1,180 @@
+/* The exit dispatcher (KVM: vmx_handle_exit and kvm_vmx_exit_handlers[]).
+ * RIP is advanced here and nowhere else. */
+#include "kernel/log.h"
+#include "kernel/panic.h"
+#include "vmx/exit.h"
+#include "vmx/vmcs_fields.h"
+#include "vmx/vmx_ops.h"
+
+#define EXIT_REASON_ENTRY_FAILURE (1u << 31)
+#define EXIT_REASON_BASIC(r) ((r) & 0xffff)
+#define INTR_INFO_VALID (1u << 31)
+#define INTR_TYPE_HW_EXCEPTION (3u << 8)
+#define INTR_DELIVER_ERROR_CODE (1u << 11)
+#define BLOCKING_BY_STI_MOV_SS 0x3
+
+static const exit_handler_fn exit_handlers[EXIT_REASON_COUNT] = {
+#define EXIT_REASON(num, name, fn) [num] = fn,
+#include "vmx/exit_reasons.def"
+#undef EXIT_REASON
+};
+
+static const char *const exit_names[EXIT_REASON_COUNT] = {
+#define EXIT_REASON(num, name, fn) [num] = #name,
+#include "vmx/exit_reasons.def"
+#undef EXIT_REASON
+};
+
+const char *exit_reason_name(uint32_t reason)
+{
+    return reason < EXIT_REASON_COUNT && exit_names[reason] ? exit_names[reason] : "UNKNOWN";
+}
+
+/* SDM "VM-Instruction Error Numbers" */
+static const char *const instruction_errors[] = {
+    [1] = "VMCALL executed in VMX root operation",
+    [2] = "VMCLEAR with invalid physical address",
+    [3] = "VMCLEAR with VMXON pointer",
+    [4] = "VMLAUNCH with non-clear VMCS",
+    [5] = "VMRESUME with non-launched VMCS",
+    [6] = "VMRESUME after VMXOFF",
+    [7] = "VM entry with invalid control field(s)",
+    [8] = "VM entry with invalid host-state field(s)",
+    [9] = "VMPTRLD with invalid physical address",
+    [10] = "VMPTRLD with VMXON pointer",
+    [11] = "VMPTRLD with incorrect VMCS revision identifier",
+    [12] = "VMREAD/VMWRITE from/to unsupported VMCS component",
+    [13] = "VMWRITE to read-only VMCS component",
+    [15] = "VMXON executed in VMX root operation",
+    [16] = "VM entry with invalid executive-VMCS pointer",
+    [17] = "VM entry with non-launched executive VMCS",
+    [18] = "VM entry with executive-VMCS pointer not VMXON pointer",
+    [19] = "VMCALL with non-clear VMCS",
+    [20] = "VMCALL with invalid VM-exit control fields",
+    [22] = "VMCALL with incorrect MSEG revision identifier",
+    [23] = "VMXOFF under dual-monitor treatment of SMIs and SMM",
+    [24] = "VMCALL with invalid SMM-monitor features",
+    [25] = "VM entry with invalid VM-execution control fields in executive VMCS",
+    [26] = "VM entry with events blocked by MOV SS",
+    [28] = "invalid operand to INVEPT/INVVPID",
+};
+
+static const char *instruction_error_name(uint64_t e)
+{
+    return e < sizeof(instruction_errors) / sizeof(instruction_errors[0]) &&
+                   instruction_errors[e] ? instruction_errors[e] : "unknown error";
+}
+
+void vmcs_fail(const char *op, uint32_t field, enum vmx_result r)
+{
+    uint64_t err = 0;
+    if (r == VMX_FAIL_VALID)
+        asm volatile("vmread %1, %0" : "=r"(err) : "r"((uint64_t)VMCS_VM_INSTRUCTION_ERROR) : "cc");
+    const char *name = vmcs_field_name(field);
+    panic("%s of %s (0x%x) failed: %s%s%s", op, name ? name : "an unknown field", field,
+          vmx_result_name(r), r == VMX_FAIL_VALID ? ", " : "",
+          r == VMX_FAIL_VALID ? instruction_error_name(err) : "");
+}
+
+/* VMREAD that reports failure instead of panicking, for dumps. */
+static bool vmread_ok(uint32_t field, uint64_t *v)
+{
+    uint8_t cf, zf;
+    asm volatile("vmread %3, %0; setc %1; setz %2"
+                 : "=r"(*v), "=qm"(cf), "=qm"(zf) : "r"((uint64_t)field) : "cc");
+    return !(cf | zf);
+}
+
+void vmcs_dump(const char *why)
+{
+    log_dump("VMCS dump (%s):", why);
+    for (unsigned i = 0; i < vmcs_field_count; i++) {
+        const struct vmcs_field_info *f = &vmcs_fields[i];
+        uint64_t v;
+        if ((f->kind == GUEST || f->kind == EXIT) && vmread_ok(f->encoding, &v) && v)
+            log_dump("  %-30s 0x%llx", f->name, (unsigned long long)v);
+    }
+}
+
+void inject_exception(uint8_t vector, bool has_error_code, uint32_t error_code)
+{
+    uint32_t info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | vector;
+    if (has_error_code) {
+        info |= INTR_DELIVER_ERROR_CODE;
+        vmwrite(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, error_code);
+    }
+    vmwrite(VMCS_VM_ENTRY_INTR_INFO_FIELD, info);
+}
+
+enum exit_action vmx_handle_exit(struct vcpu *v)
+{
+    uint32_t reason = (uint32_t)vmread(VMCS_VM_EXIT_REASON);
+    if (reason & EXIT_REASON_ENTRY_FAILURE) {
+        vmx_entry_failed(v, 0);
+        return EXIT_STOP;
+    }
+    uint32_t basic = EXIT_REASON_BASIC(reason);
+    struct guest *g = v->guest;
+    g->exits_total++;
+    if (basic >= EXIT_REASON_COUNT) {
+        guest_stop(g, "exit reason %u, which the SDM does not define", basic);
+        vmcs_dump("unknown exit reason");
+        return EXIT_STOP;
+    }
+    g->exits[basic]++;
+    enum exit_action act = exit_handlers[basic](v);
+    if (act == EXIT_NEXT_INSTRUCTION) {
+        vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_VM_EXIT_INSTRUCTION_LEN));
+        /* Past the instruction, blocking by STI or MOV SS has ended. */
+        uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY_INFO);
+        if (intr & BLOCKING_BY_STI_MOV_SS)
+            vmwrite(VMCS_GUEST_INTERRUPTIBILITY_INFO, intr & ~BLOCKING_BY_STI_MOV_SS);
+    }
+    return act;
+}
+
+void vmx_entry_failed(struct vcpu *v, int fail)
+{
+    if (fail) {
+        uint64_t err = 0;
+        if (fail == 2)
+            err = vmread(VMCS_VM_INSTRUCTION_ERROR);
+        guest_stop(v->guest, "VM entry failed: %s%s%s (VM-instruction error %llu)",
+                   fail == 1 ? "VMfailInvalid" : "VMfailValid", fail == 2 ? ": " : "",
+                   fail == 2 ? instruction_error_name(err) : "", (unsigned long long)err);
+    } else {
+        uint32_t reason = (uint32_t)vmread(VMCS_VM_EXIT_REASON) & 0xffff;
+        uint64_t qual = vmread(VMCS_EXIT_QUALIFICATION);
+        guest_stop(v->guest, "VM-entry failure: %s (exit reason %u, qualification %llu%s)",
+                   reason == 33 ? "invalid guest state" : reason == 34 ? "MSR loading" :
+                   reason == 41 ? "machine-check event" : exit_reason_name(reason),
+                   reason, (unsigned long long)qual,
+                   reason == 33 && qual == 4 ? ": invalid VMCS link pointer" :
+                   reason == 33 && qual == 2 ? ": PDPTE loading" : "");
+    }
+    vmcs_dump("failed VM entry");
+}
+
+enum exit_action exit_unexpected(struct vcpu *v)
+{
+    uint32_t reason = (uint32_t)vmread(VMCS_VM_EXIT_REASON) & 0xffff;
+    guest_stop(v->guest, "unexpected VM exit %s (%u) at RIP 0x%llx, qualification 0x%llx",
+               exit_reason_name(reason), reason, (unsigned long long)vmread(VMCS_GUEST_RIP),
+               (unsigned long long)vmread(VMCS_EXIT_QUALIFICATION));
+    vmcs_dump("unexpected exit");
+    return EXIT_STOP;
+}
+
+enum exit_action exit_inject_ud(struct vcpu *v)
+{
+    (void)v;
+    inject_exception(VECTOR_UD, false, 0);
+    return EXIT_RESUME;
+}
+
+enum exit_action exit_inject_gp(struct vcpu *v)
+{
+    (void)v;
+    inject_exception(VECTOR_GP, true, 0);
+    return EXIT_RESUME;
+}

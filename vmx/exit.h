@@ -1,0 +1,39 @@
+/* VM-exit handling: one const table indexed by basic exit reason
+ * (vmx/exit_reasons.def), handlers grouped by family in vmx/exit_*.c. */
+#ifndef KEEL_VMX_EXIT_H
+#define KEEL_VMX_EXIT_H
+
+#include "vmx/guest.h"
+
+enum exit_action {
+    EXIT_NEXT_INSTRUCTION,  /* done: resume after the exiting instruction */
+    EXIT_RESUME,            /* resume at the same RIP (an event was injected) */
+    EXIT_STOP,              /* the guest has ended (it said so, or was stopped) */
+};
+
+typedef enum exit_action (*exit_handler_fn)(struct vcpu *v);
+
+/* Dispatch the exit that just happened. */
+enum exit_action vmx_handle_exit(struct vcpu *v);
+
+/* Decode a VM entry that did not happen (VMfail) or failed (exit with bit
+ * 31 set), stop the guest with the reason by name. */
+void vmx_entry_failed(struct vcpu *v, int fail);
+
+const char *exit_reason_name(uint32_t reason);
+
+/* Dump the guest state by VMCS field name (an unexpected exit, a failed
+ * entry). */
+void vmcs_dump(const char *why);
+
+/* Event injection (SDM "VM-Entry Controls for Event Injection"). */
+#define VECTOR_UD 6
+#define VECTOR_GP 13
+void inject_exception(uint8_t vector, bool has_error_code, uint32_t error_code);
+
+/* The handlers, named in vmx/exit_reasons.def */
+#define EXIT_REASON(num, name, fn) enum exit_action fn(struct vcpu *v);
+#include "vmx/exit_reasons.def"
+#undef EXIT_REASON
+
+#endif

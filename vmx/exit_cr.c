@@ -1,0 +1,141 @@
+/* Control- and debug-register accesses. The CR0/CR4 guest/host masks make
+ * the bits VMX fixes (CR0.NE, CR4.VMXE, ...) Keel's: a guest write that
+ * touches them exits here; the read shadow keeps what the guest wrote,
+ * the real register keeps what VMX requires. */
+#include "arch/x86/cpu.h"
+#include "kernel/percpu.h"
+#include "vmx/exit.h"
+#include "vmx/vmx.h"
+#include "vmx/gpr.h"
+
+
+/* SDM "Exit Qualification for Control-Register Accesses" */
+#define CR_Q_NUMBER(q)  ((q) & 0xf)
+#define CR_Q_TYPE(q)    (((q) >> 4) & 3)
+#define CR_Q_GPR(q)     (((q) >> 8) & 0xf)
+#define CR_Q_LMSW(q)    (((q) >> 16) & 0xffff)
+enum { CR_MOV_TO, CR_MOV_FROM, CR_CLTS, CR_LMSW };
+
+#define CR0_TS (1ull << 3)
+#define EFER_LME (1ull << 8)
+#define EFER_LMA (1ull << 10)
+#define CR4_PAE X86_CR4_PAE
+
+static enum exit_action gp(void)
+{
+    inject_exception(VECTOR_GP, true, 0);
+    return EXIT_RESUME;
+}
+
+static enum exit_action guest_write_cr0(struct vcpu *v, uint64_t val)
+{
+    (void)v;
+    const struct vmx_msrs *m = &vmx_cpu_caps[this_cpu_id()];
+    uint64_t fixed0 = m->msr[VMXCAP_CR0_FIXED0], fixed1 = m->msr[VMXCAP_CR0_FIXED1];
+    if (vmcs_config.ctl[VMX_PROC2] & VMX_PROC2_UNRESTRICTED_GUEST)
+        fixed0 &= ~(X86_CR0_PE | X86_CR0_PG);
+    if ((val >> 32) || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)))
+        return gp();            /* SDM: MOV to CR0 #GP conditions */
+    uint64_t efer = vmread(VMCS_GUEST_IA32_EFER);
+    bool pg_on = (val & X86_CR0_PG) && !(vmread(VMCS_GUEST_CR0) & X86_CR0_PG);
+    bool pg_off = !(val & X86_CR0_PG) && (vmread(VMCS_GUEST_CR0) & X86_CR0_PG);
+    if (pg_on && (efer & EFER_LME)) {
+        /* Entering IA-32e mode: LMA and the entry control follow. */
+        if (!(vmread(VMCS_GUEST_CR4) & CR4_PAE))
+            return gp();
+        vmwrite(VMCS_GUEST_IA32_EFER, efer | EFER_LMA);
+        vmwrite(VMCS_VM_ENTRY_CONTROLS,
+                vmread(VMCS_VM_ENTRY_CONTROLS) | VMX_ENTRY_IA32E_MODE_GUEST);
+    } else if (pg_off && (efer & EFER_LMA)) {
+        vmwrite(VMCS_GUEST_IA32_EFER, efer & ~EFER_LMA);
+        vmwrite(VMCS_VM_ENTRY_CONTROLS,
+                vmread(VMCS_VM_ENTRY_CONTROLS) & ~VMX_ENTRY_IA32E_MODE_GUEST);
+    }
+    vmwrite(VMCS_CR0_READ_SHADOW, val);
+    vmwrite(VMCS_GUEST_CR0, (val | fixed0) & fixed1);
+    return EXIT_NEXT_INSTRUCTION;
+}
+
+static enum exit_action guest_write_cr4(struct vcpu *v, uint64_t val)
+{
+    (void)v;
+    const struct vmx_msrs *m = &vmx_cpu_caps[this_cpu_id()];
+    /* VMXE: the guest sees no VMX. Bits VMX does not allow: reserved. */
+    if ((val & X86_CR4_VMXE) || (val & ~m->msr[VMXCAP_CR4_FIXED1]))
+        return gp();
+    vmwrite(VMCS_CR4_READ_SHADOW, val);
+    vmwrite(VMCS_GUEST_CR4, val | m->msr[VMXCAP_CR4_FIXED0]);
+    return EXIT_NEXT_INSTRUCTION;
+}
+
+enum exit_action exit_cr_access(struct vcpu *v)
+{
+    uint64_t q = vmread(VMCS_EXIT_QUALIFICATION);
+    unsigned cr = CR_Q_NUMBER(q), reg = CR_Q_GPR(q);
+    switch (CR_Q_TYPE(q)) {
+    case CR_MOV_TO:
+        if (cr == 0)
+            return guest_write_cr0(v, guest_word(v, gpr_get(v, reg)));
+        if (cr == 4)
+            return guest_write_cr4(v, guest_word(v, gpr_get(v, reg)));
+        if (cr == 8) {
+            uint64_t val = gpr_get(v, reg);
+            if (val > 15)
+                return gp();
+            v->cr8 = val;
+            return EXIT_NEXT_INSTRUCTION;
+        }
+        break;
+    case CR_MOV_FROM:
+        if (cr == 8) {
+            gpr_set(v, reg, v->cr8);
+            return EXIT_NEXT_INSTRUCTION;
+        }
+        break;
+    case CR_CLTS:
+        vmwrite(VMCS_CR0_READ_SHADOW, vmread(VMCS_CR0_READ_SHADOW) & ~CR0_TS);
+        vmwrite(VMCS_GUEST_CR0, vmread(VMCS_GUEST_CR0) & ~CR0_TS);
+        return EXIT_NEXT_INSTRUCTION;
+    case CR_LMSW: {
+        /* LMSW sets PE, MP, EM, TS; it can set PE but never clear it. */
+        uint64_t shadow = vmread(VMCS_CR0_READ_SHADOW);
+        uint64_t msw = CR_Q_LMSW(q) & 0xf;
+        uint64_t val = (shadow & ~0xeull) | (msw & 0xe) | ((shadow | msw) & X86_CR0_PE);
+        return guest_write_cr0(v, val);
+    }
+    }
+    return exit_unexpected(v);
+}
+
+/* SDM "Exit Qualification for MOV DR" */
+#define DR_Q_NUMBER(q) ((q) & 7)
+#define DR_Q_FROM      (1u << 4)
+#define DR_Q_GPR(q)    (((q) >> 8) & 0xf)
+
+/* Debug registers are kept per vCPU but not loaded into the CPU: guests
+ * can use them as storage, not (yet) as breakpoints. */
+enum exit_action exit_dr_access(struct vcpu *v)
+{
+    uint64_t q = vmread(VMCS_EXIT_QUALIFICATION);
+    unsigned dr = DR_Q_NUMBER(q), reg = DR_Q_GPR(q);
+    if (dr == 4 || dr == 5) {
+        inject_exception(VECTOR_UD, false, 0);      /* CR4.DE semantics: no aliases */
+        return EXIT_RESUME;
+    }
+    if (q & DR_Q_FROM) {
+        uint64_t val = dr < 4 ? v->dr[dr] : dr == 6 ? (v->dr6 | 0xffff0ff0ull)
+                                                    : vmread(VMCS_GUEST_DR7);
+        gpr_set(v, reg, guest_word(v, val));
+    } else {
+        uint64_t val = gpr_get(v, reg);
+        if (dr < 4)
+            v->dr[dr] = val;
+        else if (dr == 6)
+            v->dr6 = val;
+        else if (val >> 32)
+            return gp();
+        else
+            vmwrite(VMCS_GUEST_DR7, val | 0x400);
+    }
+    return EXIT_NEXT_INSTRUCTION;
+}

@@ -1,0 +1,93 @@
+/* RDMSR/WRMSR that the MSR bitmap sends here: an allow-list. MSRs the
+ * VMCS switches are read and written there; a few read-only ones answer
+ * a fixed value; anything else raises #GP in the guest. */
+#include "arch/x86/cpu.h"
+#include "arch/x86/msr.h"
+#include "kernel/log.h"
+#include "vmx/exit.h"
+#include "vmx/gpr.h"
+
+#define MSR_IA32_TSC           0x10
+#define MSR_IA32_SYSENTER_CS   0x174
+#define MSR_IA32_SYSENTER_ESP  0x175
+#define MSR_IA32_SYSENTER_EIP  0x176
+#define MSR_IA32_MISC_ENABLE   0x1a0
+#define MSR_IA32_MTRRCAP       0xfe
+#define FEATURE_CONTROL_LOCKED 1ull     /* locked, VMX off: no nested VMX */
+#define APIC_BASE_DEFAULT      0xfee00900ull    /* enabled, BSP */
+#define EFER_WRITABLE          ((1ull << 0) | (1ull << 8) | (1ull << 11))  /* SCE LME NXE */
+#define EFER_LMA               (1ull << 10)
+
+static uint32_t vmcs_field_for(uint32_t msr)
+{
+    switch (msr) {
+    case MSR_IA32_EFER: return VMCS_GUEST_IA32_EFER;
+    case MSR_IA32_PAT: return VMCS_GUEST_IA32_PAT;
+    case MSR_IA32_SYSENTER_CS: return VMCS_GUEST_SYSENTER_CS;
+    case MSR_IA32_SYSENTER_ESP: return VMCS_GUEST_SYSENTER_ESP;
+    case MSR_IA32_SYSENTER_EIP: return VMCS_GUEST_SYSENTER_EIP;
+    default: return 0;
+    }
+}
+
+static bool pat_valid(uint64_t pat)
+{
+    for (int i = 0; i < 8; i++) {
+        uint8_t t = (uint8_t)(pat >> (8 * i));
+        if (t == 2 || t == 3 || t > 7)
+            return false;
+    }
+    return true;
+}
+
+static enum exit_action refuse(struct vcpu *v, const char *op, uint32_t msr)
+{
+    const char *name = msr_name(msr);
+    log_info("guest %s: %s of MSR 0x%x%s%s%s refused: #GP", v->guest->cfg.name, op, msr,
+             name ? " (" : "", name ? name : "", name ? ")" : "");
+    inject_exception(VECTOR_GP, true, 0);
+    return EXIT_RESUME;
+}
+
+enum exit_action exit_rdmsr(struct vcpu *v)
+{
+    uint32_t msr = (uint32_t)v->regs.rcx;
+    uint32_t field = vmcs_field_for(msr);
+    uint64_t val;
+    if (field)
+        val = vmread(field);
+    else if (msr == MSR_IA32_TSC)
+        val = rdtsc();
+    else if (msr == MSR_IA32_FEATURE_CONTROL)
+        val = FEATURE_CONTROL_LOCKED;
+    else if (msr == MSR_IA32_APIC_BASE)
+        val = APIC_BASE_DEFAULT;
+    else if (msr == MSR_IA32_MISC_ENABLE || msr == MSR_IA32_MTRRCAP)
+        val = 0;
+    else
+        return refuse(v, "RDMSR", msr);
+    v->regs.rax = (uint32_t)val;
+    v->regs.rdx = val >> 32;
+    return EXIT_NEXT_INSTRUCTION;
+}
+
+enum exit_action exit_wrmsr(struct vcpu *v)
+{
+    uint32_t msr = (uint32_t)v->regs.rcx;
+    uint64_t val = (uint32_t)v->regs.rax | v->regs.rdx << 32;
+    if (msr == MSR_IA32_EFER) {
+        if (val & ~(EFER_WRITABLE | EFER_LMA))
+            return refuse(v, "WRMSR (reserved EFER bits)", msr);
+        /* LMA is the CPU's to set (on CR0.PG with LME): keep it. */
+        uint64_t old = vmread(VMCS_GUEST_IA32_EFER);
+        vmwrite(VMCS_GUEST_IA32_EFER, (val & EFER_WRITABLE) | (old & EFER_LMA));
+        return EXIT_NEXT_INSTRUCTION;
+    }
+    if (msr == MSR_IA32_PAT && !pat_valid(val))
+        return refuse(v, "WRMSR (invalid PAT type)", msr);
+    uint32_t field = vmcs_field_for(msr);
+    if (!field)
+        return refuse(v, "WRMSR", msr);
+    vmwrite(field, val);
+    return EXIT_NEXT_INSTRUCTION;
+}

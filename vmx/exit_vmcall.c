@@ -1,0 +1,70 @@
+/* VMCALL: Keel's hypercalls (vmx/hypercall.h). Only CPL 0 may call;
+ * anything a guest passes is checked against its own RAM. */
+#include "kernel/log.h"
+#include "vmx/devices.h"
+#include "vmx/gpr.h"
+#include "vmx/hypercall.h"
+
+#define AR_DPL(ar) (((ar) >> 5) & 3)
+
+static int64_t console_write(struct vcpu *v, uint64_t gpa, uint64_t len)
+{
+    const char *s = len <= HC_BUFFER_MAX ? guest_ram(v->guest, gpa, len) : NULL;
+    if (!s)
+        return HC_EFAULT;
+    for (uint64_t i = 0; i < len; i++)
+        guest_console_putc(v->guest, s[i]);
+    return HC_OK;
+}
+
+static int64_t test_result(struct vcpu *v, uint64_t fail, uint64_t gpa, uint64_t len)
+{
+    struct guest *g = v->guest;
+    const char *s = len <= HC_BUFFER_MAX ? guest_ram(g, gpa, len) : NULL;
+    if (!s)
+        return HC_EFAULT;
+    guest_console_flush(g);
+    char msg[100];
+    unsigned n = 0;
+    for (uint64_t i = 0; i < len && n < sizeof(msg) - 1; i++)
+        msg[n++] = s[i] >= 0x20 && s[i] <= 0x7e ? s[i] : '.';
+    msg[n] = '\0';
+    if (fail) {
+        g->tests_failed++;
+        log_err("guest %s: FAIL: %s", g->cfg.name, msg);
+    } else {
+        g->tests_passed++;
+        log_info("guest %s: PASS: %s", g->cfg.name, msg);
+    }
+    return HC_OK;
+}
+
+enum exit_action exit_vmcall(struct vcpu *v)
+{
+    if (AR_DPL(vmread(VMCS_GUEST_SS_AR_BYTES)) != 0) {
+        inject_exception(VECTOR_UD, false, 0);      /* not for user mode */
+        return EXIT_RESUME;
+    }
+    uint64_t nr = guest_word(v, v->regs.rax), a = guest_word(v, v->regs.rbx),
+             b = guest_word(v, v->regs.rcx), c = guest_word(v, v->regs.rdx);
+    int64_t ret;
+    switch (nr) {
+    case HC_CONSOLE_WRITE:
+        ret = console_write(v, a, b);
+        break;
+    case HC_TEST_RESULT:
+        ret = test_result(v, a, b, c);
+        break;
+    case HC_EXIT:
+        guest_console_flush(v->guest);
+        v->guest->state = GUEST_EXITED;
+        v->guest->exit_status = (uint32_t)a;
+        log_info("guest %s: exited with status %u", v->guest->cfg.name, (uint32_t)a);
+        return EXIT_STOP;
+    default:
+        ret = HC_EUNKNOWN;
+        break;
+    }
+    v->regs.rax = guest_word(v, (uint64_t)ret);
+    return EXIT_NEXT_INSTRUCTION;
+}

@@ -1,0 +1,134 @@
+/* Guest memory and the vCPU run loop (KVM: vmx_vcpu_run, with the loop
+ * that KVM_RUN drives, minus the userspace round trip). */
+#include "kernel/lib/string.h"
+#include "kernel/log.h"
+#include "kernel/mm.h"
+#include "kernel/percpu.h"
+#include "vmx/devices.h"
+#include "vmx/exit.h"
+#include "vmx/vmcs_fields.h"
+#include "vmx/vmx.h"
+#include "vmx/vmx_ops.h"
+
+
+#define PTE_P_W 0x3ull
+#define PTE_PS  0x80ull
+
+void guest_stop(struct guest *g, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    kvsnprintf(g->why, sizeof(g->why), fmt, ap);
+    va_end(ap);
+    guest_console_flush(g);
+    g->state = GUEST_STOPPED;
+    log_err("guest %s stopped: %s", g->cfg.name, g->why);
+}
+
+void *guest_ram(struct guest *g, uint64_t gpa, uint64_t len)
+{
+    if (gpa >= g->cfg.mem || len > g->cfg.mem - gpa)
+        return NULL;
+    return (void *)(uintptr_t)(g->ram + gpa);
+}
+
+static uint64_t ept_alloc(void *ctx)
+{
+    (void)ctx;
+    return mm_alloc_frames(1, FRAME_SIZE);
+}
+
+static uint64_t *ept_table(void *ctx, uint64_t phys)
+{
+    (void)ctx;
+    return (uint64_t *)(uintptr_t)phys;         /* identity-mapped */
+}
+
+/* long64 guests start with paging on: identity-map their RAM with 2 MiB
+ * pages, in the top pages of that RAM (guest_config.h). */
+static void build_guest_page_tables(struct guest *g)
+{
+    uint64_t mem = g->cfg.mem, base = mem - GUEST_PT_PAGES(mem) * 4096;
+    uint64_t *pml4 = guest_ram(g, base, 4096), *pdpt = guest_ram(g, base + 4096, 4096);
+    pml4[0] = (base + 4096) | PTE_P_W;
+    for (uint64_t gib = 0; gib * (1ull << 30) < mem; gib++) {
+        uint64_t pd_gpa = base + (2 + gib) * 4096;
+        uint64_t *pd = guest_ram(g, pd_gpa, 4096);
+        pdpt[gib] = pd_gpa | PTE_P_W;
+        for (uint64_t i = 0; i < 512; i++) {
+            uint64_t gpa = gib * (1ull << 30) + i * (1ull << 21);
+            if (gpa < mem)
+                pd[i] = gpa | PTE_P_W | PTE_PS;
+        }
+    }
+}
+
+bool guest_create(struct guest *g, const void *image)
+{
+    const struct guest_config *c = &g->cfg;
+    uint64_t frames = (c->mem + FRAME_SIZE - 1) / FRAME_SIZE;
+    g->ram = mm_try_alloc_frames(frames, EPT_PAGE_2M);
+    if (!g->ram) {
+        guest_stop(g, "no %llu MiB of contiguous RAM left for it", (unsigned long long)(c->mem >> 20));
+        return false;
+    }
+    g->ept = (struct ept){
+        .alloc_page = ept_alloc, .table = ept_table,
+        .use_2m = vmcs_config.ept_vpid & VMX_EPT_VPID(PAGE_2M),
+        .use_1g = vmcs_config.ept_vpid & VMX_EPT_VPID(PAGE_1G),
+    };
+    if (!ept_init(&g->ept) || ept_map(&g->ept, 0, g->ram, frames * FRAME_SIZE, EPT_RWX)) {
+        guest_stop(g, "its EPT tables could not be built");
+        return false;
+    }
+    memcpy(guest_ram(g, c->load, c->image_size), image, c->image_size);
+    if (c->mode == GUEST_LONG64)
+        build_guest_page_tables(g);
+    g->vcpu.guest = g;
+    g->vcpu.vpid = (uint16_t)(g->index + 1);    /* 0 is VMX root's own */
+    g->vcpu.vmcs = mm_alloc_frames(1, FRAME_SIZE);
+    log_info("guest %s: %s, %llu MiB at host 0x%llx (EPT: %u x 1G, %u x 2M, %u x 4K), "
+             "image %llu bytes at 0x%llx, entry 0x%llx", c->name, guest_mode_name(c->mode),
+             (unsigned long long)(c->mem >> 20), (unsigned long long)g->ram, g->ept.pages[2],
+             g->ept.pages[1], g->ept.pages[0], (unsigned long long)c->image_size,
+             (unsigned long long)c->load, (unsigned long long)c->entry);
+    return true;
+}
+
+static bool load_vmcs(struct vcpu *v)
+{
+    const struct vmx_msrs *m = &vmx_cpu_caps[this_cpu_id()];
+    *(volatile uint32_t *)(uintptr_t)v->vmcs = VMX_BASIC_REVISION(m->msr[VMXCAP_BASIC]);
+    enum vmx_result r = vmclear(v->vmcs);
+    if (r == VMX_SUCCEED)
+        r = vmptrld(v->vmcs);
+    if (r != VMX_SUCCEED) {
+        guest_stop(v->guest, "VMCLEAR/VMPTRLD of its VMCS at 0x%llx failed: %s",
+                   (unsigned long long)v->vmcs, vmx_result_name(r));
+        return false;
+    }
+    return true;
+}
+
+void vcpu_run(struct vcpu *v)
+{
+    struct guest *g = v->guest;
+    g->cpu = this_cpu_id();
+    if (g->state != GUEST_CREATED || !load_vmcs(v))
+        return;
+    g->state = GUEST_RUNNING;
+    vmcs_setup(v);
+    log_info("guest %s: starting on cpu%u (VPID %u)", g->cfg.name, g->cpu, v->vpid);
+    for (;;) {
+        int fail = vmx_enter(&v->regs, v->launched);
+        if (fail) {
+            vmx_entry_failed(v, fail);
+            break;
+        }
+        v->launched = true;
+        if (vmx_handle_exit(v) == EXIT_STOP)
+            break;
+    }
+    guest_console_flush(g);
+    vmclear(v->vmcs);
+}
