@@ -15,6 +15,9 @@ MEM     ?= 256
 CMDLINE ?=
 TIMEOUT ?= 120
 UEFI    ?= 0
+# Guests for 'make run': names of guests/*.asm (their "; module:" line
+# gives the command line). GUESTS= runs Keel with none.
+GUESTS  ?= exits64 real16 prot32
 
 # V=1 shows every command.
 ifeq ($(V),1)
@@ -27,8 +30,8 @@ endif
 
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
-GUEST_SRC := $(wildcard guests/*.asm)
-GUESTS    := $(patsubst guests/%.asm,$(BUILD)/guests/%.bin,$(GUEST_SRC))
+GUEST_SRC  := $(wildcard guests/*.asm)
+GUEST_BINS := $(patsubst guests/%.asm,$(BUILD)/guests/%.bin,$(GUEST_SRC))
 
 # ---------------------------------------------------------------- kernel
 KERNEL_DIRS := arch/x86 kernel kernel/lib drivers vmx
@@ -48,7 +51,7 @@ KERNEL_LDFLAGS := -nostdlib -n -z max-page-size=0x1000 --no-dynamic-linker \
     -T boot/keel.ld
 NASMFLAGS := -f elf64 -g -F dwarf -I. -MD
 
-all: $(BUILD)/keel.elf $(GUESTS)
+all: $(BUILD)/keel.elf $(GUEST_BINS)
 
 $(BUILD)/obj/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
@@ -70,7 +73,7 @@ $(BUILD)/guests/%.bin: guests/%.asm guests/lib/guest.inc Makefile
 	$(call say,NASM,$<)
 	$(Q)$(NASM) -f bin -I. -o $@ $<
 
-guests: $(GUESTS)
+guests: $(GUEST_BINS)
 
 # ---------------------------------------------------------------- ISO
 $(BUILD)/keel.iso: $(BUILD)/keel.elf scripts/mkiso.sh FORCE
@@ -100,7 +103,8 @@ deps:
 
 run: deps all
 	scripts/run.sh --emu $(EMU) --cpus $(CPUS) --mem $(MEM) --timeout $(TIMEOUT) \
-	    --cmdline "$(CMDLINE)" $(if $(filter 1,$(UEFI)),--uefi)
+	    --cmdline "$(CMDLINE)" $(if $(filter 1,$(UEFI)),--uefi) \
+	    $(foreach g,$(GUESTS),--guest $(g))
 
 test: deps all unit
 	tests/run.sh
@@ -127,6 +131,7 @@ help:
 	@echo "  MEM=MiB              emulated RAM (now: $(MEM))"
 	@echo "  CMDLINE='...'        Keel command line (docs/options.md), e.g. 'loglvl=debug'"
 	@echo "  UEFI=1               with EMU=qemu: boot through OVMF (UEFI GRUB)"
+	@echo "  GUESTS='a b'         guests/*.asm to run as GRUB modules (now: $(GUESTS))"
 	@echo "  TIMEOUT=s            'run' gives up after this many seconds (now: $(TIMEOUT))"
 	@echo "  TESTS='pattern'      'test' runs only integration tests whose name matches"
 	@echo "  CROSS_COMPILE=pfx    toolchain prefix, e.g. x86_64-elf-"

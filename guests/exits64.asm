@@ -1,6 +1,6 @@
 ; exits64: a 64-bit guest that goes through each exit family Keel
 ; handles and checks what it sees. Module line:
-;   name=exits64 mode=long64
+; module: name=exits64 mode=long64
 %include "guests/lib/guest.inc"
 
 bits 64

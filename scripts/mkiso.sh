@@ -4,6 +4,8 @@
 #
 #   scripts/mkiso.sh [options] OUT.iso KEEL.elf [KEEL-COMMAND-LINE]
 #     --module FILE[=CMDLINE]   add a module2 image with its command line
+#     --guest NAME              add build/guests/NAME.bin with the command
+#                               line on the "; module:" line of guests/NAME.asm
 #     --loader multiboot2|multiboot
 #                               GRUB command that loads Keel (tests use
 #                               'multiboot' to check Keel's refusal)
@@ -14,6 +16,10 @@ modules=()
 while [[ $# -gt 0 && $1 == --* ]]; do
   case $1 in
     --module) modules+=("$2"); shift 2 ;;
+    --guest)
+      line=$(sed -n 's/^; module: //p' "guests/$2.asm" 2>/dev/null | head -n 1)
+      [[ -n $line ]] || { echo "mkiso: guests/$2.asm has no '; module:' line" >&2; exit 2; }
+      modules+=("build/guests/$2.bin=$line"); shift 2 ;;
     --loader) loader=$2; shift 2 ;;
     *) echo "mkiso: unknown option $1" >&2; exit 2 ;;
   esac

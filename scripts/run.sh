@@ -12,6 +12,8 @@
 #     --module FILE=CMDLINE  add a guest image (GRUB module2) with its command
 #                          line, e.g. build/guests/exits64.bin='name=exits64'
 #                          (repeatable; docs/guests.md)
+#     --guest NAME         add build/guests/NAME.bin with the command line its
+#                          source guests/NAME.asm gives on its "; module:" line
 #     --log FILE           serial log                              [build/serial.log]
 #     --timeout S          give up after S seconds                 [120]
 #     --qemu-cpu MODEL     QEMU -cpu model                         [max]
@@ -39,13 +41,14 @@ while [[ $# -gt 0 ]]; do
     --cmdline) cmdline=$2; shift ;;
     --iso) iso=$2; shift ;;
     --module) modules+=(--module "$2"); shift ;;
+    --guest) modules+=(--guest "$2"); shift ;;
     --log) log=$2; shift ;;
     --timeout) timeout=$2; shift ;;
     --qemu-cpu) qemu_cpu=$2; shift ;;
     --bochs-cpu) bochs_cpu=$2; shift ;;
     --quiet) quiet=1 ;;
     --expect-halt) halt_re=$2; shift ;;
-    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift

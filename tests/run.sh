@@ -52,6 +52,7 @@ done
 # A .test file is bash that sets:
 #   emu=qemu|bochs   cpus=N   uefi=1   cmdline='...'   timeout=S
 #   qemu_cpu=MODEL   loader=multiboot2|multiboot
+#   guests='a b'     test guests (guests/NAME.asm) loaded as GRUB modules
 #   status=0|1|2|halt     Keel's expected power-off status, or halt
 # and calls, in the order the lines must appear:
 #   expect 'ERE'          a serial line matching this, after the previous one
@@ -61,6 +62,7 @@ run_integration() {
   local file=$1 name
   name=$(basename "$file" .test)
   local emu=qemu cpus=1 uefi=0 cmdline= timeout=60 qemu_cpu=max loader=multiboot2 status=0
+  local guests=
   local expects=() rejects=() counts=()
   expect() { expects+=("$1"); }
   reject() { rejects+=("$1"); }
@@ -69,7 +71,10 @@ run_integration() {
   source "$file"
 
   local iso=$out/$name.iso log=$out/$name.log
-  if ! scripts/mkiso.sh --loader "$loader" "$iso" build/keel.elf "$cmdline" 2> "$out/$name.mkiso"; then
+  local guest_args=() gname
+  for gname in $guests; do guest_args+=(--guest "$gname"); done
+  if ! scripts/mkiso.sh --loader "$loader" "${guest_args[@]}" "$iso" build/keel.elf "$cmdline" \
+        2> "$out/$name.mkiso"; then
     echo "FAIL $name: ISO build failed"; sed 's/^/     /' "$out/$name.mkiso"
     return 1
   fi

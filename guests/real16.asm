@@ -1,0 +1,25 @@
+; real16: a 16-bit real-mode guest (unrestricted guest): console through
+; the virtual UART, segment arithmetic, a hypercall report, exit.
+; module: name=real16 mode=real16
+%include "guests/lib/guest.inc"
+
+bits 16
+org 0x8000
+
+start:
+    UART_PUTS "hello from a 16-bit real-mode guest"
+    mov eax, cr0
+    test al, 1
+    CHECK z, "CR0.PE is 0: real mode"
+    mov ax, 0x0900              ; segment 0x900 = linear 0x9000
+    mov es, ax
+    mov word [es:0x10], 0x1234
+    xor ax, ax
+    mov es, ax
+    cmp word [0x9010], 0x1234
+    CHECK e, "segment 0x900:0x10 is linear 0x9010"
+    mov eax, 1
+    cpuid
+    test ecx, 1 << 5
+    CHECK z, "CPUID.1:ECX.VMX is 0 in real mode too"
+    EXIT 0
