@@ -36,7 +36,7 @@ vmx_enter:
     push rdi                    ; regs, found at [HOST_RSP] after the exit
     mov rax, VMCS_HOST_RSP
     vmwrite rax, rsp
-    jna .vmwrite_failed         ; CF or ZF: VMfailInvalid / VMfailValid
+    jna .failed                 ; CF or ZF: VMfailInvalid / VMfailValid
     test esi, esi               ; ZF survives the MOVs below
     mov rax, [rdi + GR_RAX]
     mov rcx, [rdi + GR_RCX]
@@ -62,12 +62,7 @@ vmx_enter:
     mov eax, 2                  ; VMfailValid ...
     jnc .out
     mov eax, 1                  ; ... unless CF: VMfailInvalid
-    jmp .out
-.vmwrite_failed:
-    mov eax, 2
-    jnc .out
-    mov eax, 1
-.out:
+.out:                           ; also the end of every VM exit (below)
     add rsp, 8
     pop r15
     pop r14
@@ -96,14 +91,7 @@ vmx_exit_stub:
     mov [rdi + GR_R14], r14
     mov [rdi + GR_R15], r15
     pop qword [rdi + GR_RDI]
-    add rsp, 8
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop rbx
-    pop rbp
     xor eax, eax
-    ret
+    jmp vmx_enter.out
 
 section .note.GNU-stack noalloc noexec nowrite progbits

@@ -44,10 +44,17 @@ static void lapic_write(uint32_t off, uint32_t v)
         mmio[off / 4] = v;
 }
 
+/* The legacy 8259 PICs: Keel takes no interrupt through them, and the
+ * firmware's PIT tick would otherwise reach the BSP (and exit its guest). */
+#define PIC1_DATA 0x21
+#define PIC2_DATA 0xa1
+
 void lapic_init(bool bsp)
 {
     uint64_t base = rdmsr(MSR_IA32_APIC_BASE);
     if (bsp) {
+        outb(PIC1_DATA, 0xff);
+        outb(PIC2_DATA, 0xff);
         x2apic = cpuid(1, 0).ecx & X86_FEATURE_X2APIC_ECX;
         if (!x2apic) {
             mmio = (volatile uint32_t *)(uintptr_t)(base & APIC_BASE_ADDR);
