@@ -53,6 +53,11 @@ NASMFLAGS := -f elf64 -g -F dwarf -I. -MD
 
 all: $(BUILD)/keel.elf $(GUEST_BINS)
 
+# The VM-exit path: every instruction counts (docs/benchmark.md), so no
+# frame pointers there; a backtrace through it loses those frames only.
+EXIT_PATH_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard vmx/exit*.c vmx/dev_*.c))
+$(EXIT_PATH_OBJ): KERNEL_CFLAGS += -fomit-frame-pointer
+
 $(BUILD)/obj/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
@@ -109,6 +114,9 @@ run: deps all
 test: deps all unit
 	tests/run.sh
 
+bench: deps all
+	scripts/bench.sh
+
 clean:
 	rm -rf $(BUILD)
 
@@ -121,6 +129,7 @@ help:
 	@echo "  test           host unit tests (ASan/UBSan) + emulator boots checked line by"
 	@echo "                 line; ends with 'N passed, N failed'"
 	@echo "  guests         build the test guests ($(BUILD)/guests/*.bin)"
+	@echo "  bench          exit-cost benchmark in Bochs: table, and $(BUILD)/bench.json"
 	@echo "  unit           build the host unit tests only"
 	@echo "  deps           install missing packages with apt-get (scripts/setup.sh)"
 	@echo "  clean          remove $(BUILD)/"
@@ -140,6 +149,6 @@ help:
 	@echo "  V=1                  show every build command"
 
 FORCE:
-.PHONY: all iso guests unit deps run test clean help FORCE
+.PHONY: all iso guests unit deps run test bench clean help FORCE
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -70,20 +70,23 @@ void guests_summary(void)
         struct guest *g = &guests[i];
         char exits[160];
         size_t n = 0;
+        uint64_t total = 0;
         exits[0] = '\0';
-        for (unsigned r = 0; r < EXIT_REASON_COUNT && n < sizeof(exits) - 32; r++)
-            if (g->exits[r])
+        for (unsigned r = 0; r < EXIT_REASON_COUNT; r++) {
+            total += g->exits[r];
+            if (g->exits[r] && n < sizeof(exits) - 32)
                 n += (size_t)ksnprintf(exits + n, sizeof(exits) - n, " %s %llu",
                                        exit_reason_name(r), (unsigned long long)g->exits[r]);
+        }
         if (g->state == GUEST_EXITED) {
             exited++;
             log_info("summary: guest %s on cpu%u: exited with status %u; %u passed, %u failed; "
                      "%llu exits:%s", g->cfg.name, g->cpu, g->exit_status, g->tests_passed,
-                     g->tests_failed, (unsigned long long)g->exits_total, exits);
+                     g->tests_failed, (unsigned long long)total, exits);
         } else {
             log_info("summary: guest %s on cpu%u: stopped (%s); %llu exits:%s", g->cfg.name,
                      g->cpu, g->state == GUEST_STOPPED ? g->why : "never ran",
-                     (unsigned long long)g->exits_total, exits);
+                     (unsigned long long)total, exits);
         }
     }
     if (guest_count)

@@ -2,6 +2,7 @@
 #include "drivers/acpi.h"
 #include "drivers/platform.h"
 #include "drivers/poweroff.h"
+#include "kernel/bench.h"
 #include "kernel/boot.h"
 #include "kernel/console.h"
 #include "kernel/guests.h"
@@ -44,6 +45,8 @@ void kmain(uint64_t mbi_phys)
     selftest_run(keel_options.test);                         /* test= */
     vmx_init(keel_options.vmx == VMX_REPORT);                /* VMXON on every CPU */
     selftest_late(keel_options.test);
+    if (keel_options.bench)
+        bench_host();                                        /* bench=on */
     guests_create(&boot_info);                               /* modules -> guests */
     guests_run();                                            /* one vCPU per CPU */
     guests_summary();

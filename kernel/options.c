@@ -63,6 +63,7 @@ int options_parse(const char *cmdline, struct keel_options *o, report_fn report,
         { "shutdown", set_choice, &o->shutdown, SHUTDOWN_NAMES },
         { "cpus", set_count, &o->cpus, NULL },
         { "vmx", set_choice, &o->vmx, VMX_MODE_NAMES },
+        { "bench", set_choice, &o->bench, "off|on" },
     };
     return cmdline_apply(cmdline, table, sizeof(table) / sizeof(table[0]), report, ctx);
 }

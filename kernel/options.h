@@ -36,6 +36,7 @@ struct keel_options {
     int shutdown;                           /* enum shutdown_mode */
     unsigned cpus;                          /* start at most this many CPUs */
     int vmx;                                /* enum vmx_mode */
+    int bench;                              /* 1: bench=on */
 };
 
 extern struct keel_options keel_options;

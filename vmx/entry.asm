@@ -1,6 +1,12 @@
 ; VM entry and exit (SDM "VM Entries", "VM Exits"). The VMCS holds the
 ; guest's RSP, RIP and RFLAGS; the other general registers live in
-; struct guest_regs (vmx/guest.h, whose _Static_asserts check GR_*).
+; struct guest_regs, at offset 0 of struct vcpu (vmx/guest.h, whose
+; _Static_asserts check GR_* and VCPU_LAUNCHED).
+;
+; The whole run loop is here, so that an exit costs no more than it must:
+; host registers are saved and HOST_RSP written once per vmx_run; each
+; exit saves the guest registers, calls vmx_handle_exit(vcpu) and, unless
+; it says stop, resumes the guest.
 
 GR_RAX equ 0 * 8
 GR_RCX equ 1 * 8
@@ -17,27 +23,33 @@ GR_R12 equ 11 * 8
 GR_R13 equ 12 * 8
 GR_R14 equ 13 * 8
 GR_R15 equ 14 * 8
+VCPU_LAUNCHED equ 15 * 8        ; checked in vmx/guest.h
 
 VMCS_HOST_RSP equ 0x6c14
+EXIT_STOP     equ 2             ; enum exit_action, checked in vmx/exit.h
 
 bits 64
 section .text
-global vmx_enter
+global vmx_run
 global vmx_exit_stub
+extern vmx_handle_exit
 
-; int vmx_enter(struct guest_regs *regs [rdi], int launched [esi])
-vmx_enter:
+; int vmx_run(struct vcpu *vcpu [rdi]): 0 when vmx_handle_exit said stop;
+; 1 (VMfailInvalid) or 2 (VMfailValid) when VMLAUNCH/VMRESUME failed.
+vmx_run:
     push rbp
     push rbx
     push r12
     push r13
     push r14
     push r15
-    push rdi                    ; regs, found at [HOST_RSP] after the exit
+    push rdi                    ; the vCPU, at [HOST_RSP] on every exit
     mov rax, VMCS_HOST_RSP
     vmwrite rax, rsp
     jna .failed                 ; CF or ZF: VMfailInvalid / VMfailValid
-    test esi, esi               ; ZF survives the MOVs below
+.enter:
+    mov rdi, [rsp]
+    cmp byte [rdi + VCPU_LAUNCHED], 0   ; ZF survives the MOVs below
     mov rax, [rdi + GR_RAX]
     mov rcx, [rdi + GR_RCX]
     mov rdx, [rdi + GR_RDX]
@@ -53,7 +65,7 @@ vmx_enter:
     mov r14, [rdi + GR_R14]
     mov r15, [rdi + GR_R15]
     mov rdi, [rdi + GR_RDI]
-    jnz .resume
+    jne .resume
     vmlaunch
     jmp .failed
 .resume:
@@ -62,7 +74,7 @@ vmx_enter:
     mov eax, 2                  ; VMfailValid ...
     jnc .out
     mov eax, 1                  ; ... unless CF: VMfailInvalid
-.out:                           ; also the end of every VM exit (below)
+.out:
     add rsp, 8
     pop r15
     pop r14
@@ -75,7 +87,7 @@ vmx_enter:
 ; HOST_RIP: the CPU arrives here on every VM exit, RSP = HOST_RSP.
 vmx_exit_stub:
     push rdi                    ; the guest's RDI
-    mov rdi, [rsp + 8]          ; regs
+    mov rdi, [rsp + 8]          ; the vCPU
     mov [rdi + GR_RAX], rax
     mov [rdi + GR_RCX], rcx
     mov [rdi + GR_RDX], rdx
@@ -91,7 +103,11 @@ vmx_exit_stub:
     mov [rdi + GR_R14], r14
     mov [rdi + GR_R15], r15
     pop qword [rdi + GR_RDI]
+    mov byte [rdi + VCPU_LAUNCHED], 1
+    call vmx_handle_exit        ; RSP is 16-byte aligned here
+    cmp eax, EXIT_STOP
+    jne vmx_run.enter
     xor eax, eax
-    jmp vmx_enter.out
+    jmp vmx_run.out
 
 section .note.GNU-stack noalloc noexec nowrite progbits

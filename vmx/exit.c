@@ -65,17 +65,6 @@ static const char *instruction_error_name(uint64_t e)
                    instruction_errors[e] ? instruction_errors[e] : "unknown error";
 }
 
-void vmcs_fail(const char *op, uint32_t field, enum vmx_result r)
-{
-    uint64_t err = 0;
-    if (r == VMX_FAIL_VALID)
-        asm volatile("vmread %1, %0" : "=r"(err) : "r"((uint64_t)VMCS_VM_INSTRUCTION_ERROR) : "cc");
-    const char *name = vmcs_field_name(field);
-    panic("%s of %s (0x%x) failed: %s%s%s", op, name ? name : "an unknown field", field,
-          vmx_result_name(r), r == VMX_FAIL_VALID ? ", " : "",
-          r == VMX_FAIL_VALID ? instruction_error_name(err) : "");
-}
-
 /* VMREAD that reports failure instead of panicking, for dumps. */
 static bool vmread_ok(uint32_t field, uint64_t *v)
 {
@@ -83,6 +72,18 @@ static bool vmread_ok(uint32_t field, uint64_t *v)
     asm volatile("vmread %3, %0; setc %1; setz %2"
                  : "=r"(*v), "=qm"(cf), "=qm"(zf) : "r"((uint64_t)field) : "cc");
     return !(cf | zf);
+}
+
+void vmcs_fail(const char *op, uint32_t field)
+{
+    /* With a current VMCS the failure was VMfailValid and the
+     * VM-instruction error says why; without one, VMfailInvalid. */
+    uint64_t err = 0;
+    bool valid = vmread_ok(VMCS_VM_INSTRUCTION_ERROR, &err);
+    const char *name = vmcs_field_name(field);
+    panic("%s of %s (0x%x) failed: %s%s", op, name ? name : "an unknown field", field,
+          valid ? "VMfailValid, " : "VMfailInvalid (no current VMCS)",
+          valid ? instruction_error_name(err) : "");
 }
 
 void vmcs_dump(const char *why)
@@ -115,7 +116,6 @@ enum exit_action vmx_handle_exit(struct vcpu *v)
     }
     uint32_t basic = EXIT_REASON_BASIC(reason);
     struct guest *g = v->guest;
-    g->exits_total++;
     if (basic >= EXIT_REASON_COUNT) {
         guest_stop(g, "exit reason %u, which the SDM does not define", basic);
         vmcs_dump("unknown exit reason");

@@ -10,10 +10,11 @@ enum exit_action {
     EXIT_RESUME,            /* resume at the same RIP (an event was injected) */
     EXIT_STOP,              /* the guest has ended (it said so, or was stopped) */
 };
+_Static_assert(EXIT_STOP == 2, "vmx/entry.asm EXIT_STOP");
 
 typedef enum exit_action (*exit_handler_fn)(struct vcpu *v);
 
-/* Dispatch the exit that just happened. */
+/* Dispatch the exit that just happened (called by vmx/entry.asm). */
 enum exit_action vmx_handle_exit(struct vcpu *v);
 
 /* Decode a VM entry that did not happen (VMfail) or failed (exit with bit

@@ -31,14 +31,16 @@ _Static_assert(offsetof(struct guest_regs, r15) == 14 * 8, "entry.asm GR_R15");
 enum guest_state { GUEST_CREATED, GUEST_RUNNING, GUEST_EXITED, GUEST_STOPPED };
 
 struct vcpu {
-    struct guest_regs regs;
+    struct guest_regs regs;         /* first: vmx/entry.asm uses the vCPU as its regs */
+    bool launched;                  /* VMLAUNCH done: VMRESUME from now on */
     struct guest *guest;
     uint64_t vmcs;                  /* physical address of its VMCS */
     uint16_t vpid;
-    bool launched;
     uint64_t dr[4], dr6;            /* debug registers: kept, not loaded */
     uint64_t cr8;                   /* the guest's TPR (CR8 exits) */
 };
+_Static_assert(offsetof(struct vcpu, regs) == 0, "entry.asm: the vCPU is its regs");
+_Static_assert(offsetof(struct vcpu, launched) == 15 * 8, "entry.asm VCPU_LAUNCHED");
 
 struct guest {
     struct guest_config cfg;
@@ -52,7 +54,6 @@ struct guest {
     uint32_t cpu;                   /* the physical CPU it ran on */
     uint64_t exits[EXIT_REASON_COUNT];
     unsigned tests_passed, tests_failed;    /* HC_TEST_RESULT reports */
-    uint64_t exits_total;
     char line[120];                 /* guest console: the line being written */
     unsigned line_len;
 };
@@ -76,10 +77,10 @@ void vmcs_setup(struct vcpu *v);
 /* Shared by every VMCS: I/O bitmaps (everything exits) and MSR bitmap. */
 void vmx_bitmaps_init(void);
 
-/* vmx/entry.asm: load the guest registers and VMLAUNCH (launched=0) or
- * VMRESUME; returns 0 after a VM exit, 1 on VMfailInvalid, 2 on
- * VMfailValid (the VM-instruction error field says why). */
-int vmx_enter(struct guest_regs *regs, int launched);
+/* vmx/entry.asm: enter the guest (VMLAUNCH, then VMRESUME) and handle its
+ * exits (vmx_handle_exit) until a handler says stop: returns 0 then, or 1
+ * on VMfailInvalid, 2 on VMfailValid (the VM-instruction error says why). */
+int vmx_run(struct vcpu *v);
 void vmx_exit_stub(void);
 
 #endif

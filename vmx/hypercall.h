@@ -4,6 +4,7 @@
 #ifndef KEEL_VMX_HYPERCALL_H
 #define KEEL_VMX_HYPERCALL_H
 
+#define HC_NOP           0  /* nothing: for measuring the VMCALL round trip */
 #define HC_CONSOLE_WRITE 1  /* RBX = guest-physical buffer, RCX = length (<= 4096) */
 #define HC_TEST_RESULT   2  /* RBX = 0 pass / 1 fail, RCX = message buffer, RDX = length */
 #define HC_EXIT          3  /* RBX = exit status; does not return */

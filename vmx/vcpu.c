@@ -119,16 +119,9 @@ void vcpu_run(struct vcpu *v)
     g->state = GUEST_RUNNING;
     vmcs_setup(v);
     log_info("guest %s: starting on cpu%u (VPID %u)", g->cfg.name, g->cpu, v->vpid);
-    for (;;) {
-        int fail = vmx_enter(&v->regs, v->launched);
-        if (fail) {
-            vmx_entry_failed(v, fail);
-            break;
-        }
-        v->launched = true;
-        if (vmx_handle_exit(v) == EXIT_STOP)
-            break;
-    }
+    int fail = vmx_run(v);          /* until a handler says stop */
+    if (fail)
+        vmx_entry_failed(v, fail);
     guest_console_flush(g);
     vmclear(v->vmcs);
 }

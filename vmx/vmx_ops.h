@@ -43,28 +43,29 @@ static inline enum vmx_result vmptrld(uint64_t vmcs)
     return vmx_flags(cf, zf);
 }
 
-/* vmread/vmwrite on the current VMCS. A failure is a Keel bug (a field
- * this CPU lacks, or no current VMCS): vmcs_fail() panics naming it. */
-__attribute__((noreturn)) void vmcs_fail(const char *op, uint32_t field, enum vmx_result r);
+/* vmread/vmwrite on the current VMCS. They are on every exit's path, so
+ * the check is a single JBE (CF or ZF: VMfailInvalid or VMfailValid) to a
+ * cold path; a failure is a Keel bug (a field this CPU lacks, or no
+ * current VMCS), and vmcs_fail() panics naming the field and the error. */
+__attribute__((noreturn, cold)) void vmcs_fail(const char *op, uint32_t field);
 
 static inline uint64_t vmread(uint32_t field)
 {
     uint64_t v;
-    uint8_t cf, zf;
-    asm volatile("vmread %3, %0; setc %1; setz %2"
-                 : "=r"(v), "=qm"(cf), "=qm"(zf) : "r"((uint64_t)field) : "cc");
-    if (__builtin_expect(cf | zf, 0))
-        vmcs_fail("VMREAD", field, vmx_flags(cf, zf));
+    asm goto("vmread %[f], %[v]\n\tjbe %l[fail]"
+             : [v] "=r"(v) : [f] "r"((uint64_t)field) : "cc" : fail);
     return v;
+fail:
+    vmcs_fail("VMREAD", field);
 }
 
 static inline void vmwrite(uint32_t field, uint64_t v)
 {
-    uint8_t cf, zf;
-    asm volatile("vmwrite %3, %2; setc %0; setz %1"
-                 : "=qm"(cf), "=qm"(zf) : "r"((uint64_t)field), "rm"(v) : "cc");
-    if (__builtin_expect(cf | zf, 0))
-        vmcs_fail("VMWRITE", field, vmx_flags(cf, zf));
+    asm goto("vmwrite %[v], %[f]\n\tjbe %l[fail]"
+             : : [f] "r"((uint64_t)field), [v] "rm"(v) : "cc" : fail);
+    return;
+fail:
+    vmcs_fail("VMWRITE", field);
 }
 
 struct invept_desc {
