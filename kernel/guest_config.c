@@ -35,6 +35,15 @@ static const char *set_mib(const struct option_desc *opt, const char *val, void 
     return NULL;
 }
 
+static const char *set_choice_of(const struct option_desc *opt, const char *val, void *target)
+{
+    int i = val ? parse_choice(val, opt->arg) : -1;
+    if (i < 0)
+        return opt->arg;
+    *(int *)target = i;
+    return NULL;
+}
+
 static const char *set_addr(const struct option_desc *opt, const char *val, void *target)
 {
     (void)opt;
@@ -54,12 +63,15 @@ int guest_config_parse(const char *cmdline, uint64_t image_size, struct guest_co
     g->mem = 2ull << 20;
     g->load = 0x8000;
     g->image_size = image_size;
+    g->check = 1;
     const struct option_desc opts[] = {
         { "name", set_name, g->name, NULL },
         { "mode", set_mode, &g->mode, NULL },
         { "mem", set_mib, &g->mem, NULL },
         { "load", set_addr, &g->load, NULL },
         { "entry", set_addr, &entry, NULL },
+        { "break", set_choice_of, &g->brk, GUEST_BREAK_NAMES },
+        { "check", set_choice_of, &g->check, "off|on" },
     };
     int problems = cmdline_apply(cmdline, opts, sizeof(opts) / sizeof(opts[0]), report, ctx);
     g->entry = entry == UINT64_MAX ? g->load : entry;

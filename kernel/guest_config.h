@@ -17,6 +17,12 @@
 
 enum guest_mode { GUEST_REAL16, GUEST_PROT32, GUEST_LONG64 };
 
+/* break=: a deliberately invalid start state, for testing the VM-entry
+ * checker and the failed-entry diagnostics. check=off skips the software
+ * check, so that the CPU's own VM entry fails. */
+enum guest_break { BREAK_NONE, BREAK_CS_L_AND_D, BREAK_PG_WITHOUT_PE, BREAK_LINK_POINTER };
+#define GUEST_BREAK_NAMES "none|cs-l-and-d|pg-without-pe|link-pointer"
+
 struct guest_config {
     char name[GUEST_NAME_MAX];
     enum guest_mode mode;
@@ -24,6 +30,8 @@ struct guest_config {
     uint64_t load;              /* guest-physical address of the image */
     uint64_t entry;             /* first RIP (real16: CS=0, IP=entry) */
     uint64_t image_size;
+    int brk;                    /* enum guest_break */
+    int check;                  /* 1: software VM-entry check first (default) */
 };
 
 /* Parse `cmdline` for an image of `image_size` bytes. Returns 0, or -1

@@ -53,6 +53,8 @@ done
 #   emu=qemu|bochs   cpus=N   uefi=1   cmdline='...'   timeout=S
 #   qemu_cpu=MODEL   loader=multiboot2|multiboot
 #   guests='a b'     test guests (guests/NAME.asm) loaded as GRUB modules
+# and may call, before the expectations:
+#   module 'FILE=CMDLINE'  a GRUB module with its own command line
 #   status=0|1|2|halt     Keel's expected power-off status, or halt
 # and calls, in the order the lines must appear:
 #   expect 'ERE'          a serial line matching this, after the previous one
@@ -67,12 +69,15 @@ run_integration() {
   expect() { expects+=("$1"); }
   reject() { rejects+=("$1"); }
   expect_count() { counts+=("$1" "$2"); }
+  local extra_modules=()
+  module() { extra_modules+=(--module "$1"); }
   # shellcheck disable=SC1090
   source "$file"
 
   local iso=$out/$name.iso log=$out/$name.log
   local guest_args=() gname
   for gname in $guests; do guest_args+=(--guest "$gname"); done
+  guest_args+=("${extra_modules[@]}")
   if ! scripts/mkiso.sh --loader "$loader" "${guest_args[@]}" "$iso" build/keel.elf "$cmdline" \
         2> "$out/$name.mkiso"; then
     echo "FAIL $name: ISO build failed"; sed 's/^/     /' "$out/$name.mkiso"

@@ -2,8 +2,12 @@
  * RIP is advanced here and nowhere else. */
 #include "kernel/log.h"
 #include "kernel/panic.h"
+#include "kernel/percpu.h"
 #include "vmx/exit.h"
 #include "vmx/vmcs_fields.h"
+#include "vmx/entry_check.h"
+#include "vmx/vmcs_image.h"
+#include "vmx/vmx.h"
 #include "vmx/vmx_ops.h"
 
 #define EXIT_REASON_ENTRY_FAILURE (1u << 31)
@@ -133,6 +137,20 @@ enum exit_action vmx_handle_exit(struct vcpu *v)
     return act;
 }
 
+/* What the software checks say of the VMCS as it is now. */
+static void explain_failed_entry(void)
+{
+    static struct vmcs_image img;   /* the CPU's own VMCS: one failure at a time per CPU */
+    struct vmcs_image *i = &img;
+    for (unsigned k = 0; k < vmcs_field_count && k < VMCS_IMAGE_FIELDS; k++)
+        i->set[k] = vmread_ok(vmcs_fields[k].encoding, &i->val[k]);
+    struct entry_check_failure f;
+    if (vmentry_check(i, &vmx_cpu_caps[this_cpu_id()], &f))
+        log_dump("software VM-entry checks: none fails (a check Keel does not make yet)");
+    else
+        log_dump("software VM-entry checks: %s (SDM \"%s\"): %s", f.check, f.section, f.detail);
+}
+
 void vmx_entry_failed(struct vcpu *v, int fail)
 {
     if (fail) {
@@ -152,6 +170,7 @@ void vmx_entry_failed(struct vcpu *v, int fail)
                    reason == 33 && qual == 4 ? ": invalid VMCS link pointer" :
                    reason == 33 && qual == 2 ? ": PDPTE loading" : "");
     }
+    explain_failed_entry();
     vmcs_dump("failed VM entry");
 }
 

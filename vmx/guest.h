@@ -71,8 +71,11 @@ bool guest_create(struct guest *g, const void *image);
 /* Run the guest on this CPU until it exits or is stopped. */
 void vcpu_run(struct vcpu *v);
 
-/* VMCS set-up for a vCPU: controls, host state, guest state for its mode. */
-void vmcs_setup(struct vcpu *v);
+/* A vCPU's start state: built as an image (controls, this CPU's host
+ * state, guest state for its mode), then written to the current VMCS. */
+struct vmcs_image;
+void vmcs_build(struct vcpu *v, struct vmcs_image *img);
+void vmcs_load(const struct vmcs_image *img);
 
 /* Shared by every VMCS: I/O bitmaps (everything exits) and MSR bitmap. */
 void vmx_bitmaps_init(void);

@@ -5,6 +5,8 @@
 #include "kernel/mm.h"
 #include "kernel/percpu.h"
 #include "vmx/devices.h"
+#include "vmx/entry_check.h"
+#include "vmx/vmcs_image.h"
 #include "vmx/exit.h"
 #include "vmx/vmcs_fields.h"
 #include "vmx/vmx.h"
@@ -117,7 +119,16 @@ void vcpu_run(struct vcpu *v)
     if (g->state != GUEST_CREATED || !load_vmcs(v))
         return;
     g->state = GUEST_RUNNING;
-    vmcs_setup(v);
+    struct vmcs_image img;
+    vmcs_build(v, &img);
+    struct entry_check_failure f;
+    if (g->cfg.check && !vmentry_check(&img, &vmx_cpu_caps[this_cpu_id()], &f)) {
+        guest_stop(g, "refused before VM entry: %s (SDM \"%s\"): %s", f.check, f.section,
+                   f.detail);
+        vmclear(v->vmcs);
+        return;
+    }
+    vmcs_load(&img);
     log_info("guest %s: starting on cpu%u (VPID %u)", g->cfg.name, g->cpu, v->vpid);
     int fail = vmx_run(v);          /* until a handler says stop */
     if (fail)

@@ -1,0 +1,225 @@
+/* A vCPU's start state as data (SDM "Virtual-Machine Control Structures";
+ * "Checks on Guest State Area" for what each start mode needs). */
+#include "vmx/vmcs_image.h"
+#include "kernel/lib/string.h"
+
+/* Segment access rights (SDM "Format of the Guest-State Area") */
+#define AR_CODE16    0x009b     /* present, S, code exec/read, accessed */
+#define AR_DATA16    0x0093
+#define AR_CODE32    0xc09b     /* + D/B, G */
+#define AR_DATA32    0xc093
+#define AR_CODE64    0xa09b     /* + L, G */
+#define AR_TSS_BUSY  0x008b     /* present, 32/64-bit busy TSS */
+#define AR_UNUSABLE  0x10000
+#define AR_DB        0x4000
+
+#define CR0_PE  (1ull << 0)
+#define CR0_ET  (1ull << 4)
+#define CR0_NE  (1ull << 5)
+#define CR0_PG  (1ull << 31)
+#define CR4_PAE (1ull << 5)
+#define EFER_LME (1ull << 8)
+#define EFER_LMA (1ull << 10)
+#define PAT_DEFAULT 0x0007040600070406ull
+#define DR7_DEFAULT 0x400
+#define RFLAGS_FIXED 0x2
+
+/* Host selectors: Keel's GDT (arch/x86/desc.h) */
+#define HOST_CS 0x08
+#define HOST_DS 0x10
+#define HOST_TR 0x18
+
+static int field_index(uint32_t field)
+{
+    for (unsigned i = 0; i < vmcs_field_count && i < VMCS_IMAGE_FIELDS; i++)
+        if (vmcs_fields[i].encoding == field)
+            return (int)i;
+    return -1;
+}
+
+uint64_t img_get(const struct vmcs_image *img, uint32_t field)
+{
+    int i = field_index(field);
+    return i >= 0 ? img->val[i] : 0;
+}
+
+bool img_has(const struct vmcs_image *img, uint32_t field)
+{
+    int i = field_index(field);
+    return i >= 0 && img->set[i];
+}
+
+void img_set(struct vmcs_image *img, uint32_t field, uint64_t v)
+{
+    int i = field_index(field);
+    if (i >= 0) {
+        img->val[i] = v;
+        img->set[i] = true;
+    }
+}
+
+static void segment(struct vmcs_image *img, uint32_t sel_field, uint64_t base, uint32_t limit,
+                    uint32_t ar)
+{
+    /* The selector, base, limit and access-rights fields of one segment
+     * are at the same offset in each group (SDM Appendix B). */
+    uint32_t i = sel_field - VMCS_GUEST_ES_SELECTOR;
+    img_set(img, sel_field, 0);
+    img_set(img, VMCS_GUEST_ES_BASE + i, base);
+    img_set(img, VMCS_GUEST_ES_LIMIT + i, limit);
+    img_set(img, VMCS_GUEST_ES_AR_BYTES + i, ar);
+}
+
+/* The bits Keel owns in CR0/CR4: fixed to 1 or 0 by VMX. Guests write the
+ * others freely; reads of the owned ones come from the read shadow. */
+static uint64_t owned_bits(uint64_t fixed0, uint64_t fixed1)
+{
+    return (fixed0 | ~fixed1) & 0xffffffffull;
+}
+
+static void controls(struct vmcs_image *img, const struct vmcs_start *s)
+{
+    const struct vmcs_config *cfg = s->config;
+    bool long64 = s->guest->mode == GUEST_LONG64;
+    /* The common configuration, less what these guests do not use yet. */
+    img_set(img, VMCS_PIN_BASED_VM_EXEC_CONTROL, cfg->ctl[VMX_PIN] & ~VMX_PIN_PREEMPTION_TIMER);
+    img_set(img, VMCS_CPU_BASED_VM_EXEC_CONTROL, cfg->ctl[VMX_PROC]);
+    img_set(img, VMCS_SECONDARY_VM_EXEC_CONTROL, cfg->ctl[VMX_PROC2]);
+    img_set(img, VMCS_VM_EXIT_CONTROLS, cfg->ctl[VMX_EXIT] & ~VMX_EXIT_SAVE_PREEMPT_TIMER);
+    img_set(img, VMCS_VM_ENTRY_CONTROLS,
+            cfg->ctl[VMX_ENTRY] | (long64 ? VMX_ENTRY_IA32E_MODE_GUEST : 0));
+    static const uint32_t zero[] = {
+        VMCS_EXCEPTION_BITMAP, VMCS_PAGE_FAULT_ERROR_CODE_MASK, VMCS_PAGE_FAULT_ERROR_CODE_MATCH,
+        VMCS_CR3_TARGET_COUNT, VMCS_VM_EXIT_MSR_STORE_COUNT, VMCS_VM_EXIT_MSR_LOAD_COUNT,
+        VMCS_VM_ENTRY_MSR_LOAD_COUNT, VMCS_VM_ENTRY_INTR_INFO_FIELD, VMCS_TSC_OFFSET,
+    };
+    for (unsigned i = 0; i < sizeof(zero) / sizeof(zero[0]); i++)
+        img_set(img, zero[i], 0);
+    img_set(img, VMCS_IO_BITMAP_A, s->io_bitmap_a);
+    img_set(img, VMCS_IO_BITMAP_B, s->io_bitmap_b);
+    img_set(img, VMCS_MSR_BITMAP, s->msr_bitmap);
+    img_set(img, VMCS_EPT_POINTER, s->eptp);
+    img_set(img, VMCS_VIRTUAL_PROCESSOR_ID, s->vpid);
+    if (cfg->ctl[VMX_PROC2] & VMX_PROC2_ENABLE_XSAVES)
+        img_set(img, VMCS_XSS_EXIT_BITMAP, 0);
+}
+
+static void host_state(struct vmcs_image *img, const struct vmcs_start *s)
+{
+    const struct vmcs_host *h = s->host;
+    img_set(img, VMCS_HOST_CR0, h->cr0);
+    img_set(img, VMCS_HOST_CR3, h->cr3);
+    img_set(img, VMCS_HOST_CR4, h->cr4);
+    img_set(img, VMCS_HOST_CS_SELECTOR, HOST_CS);
+    img_set(img, VMCS_HOST_SS_SELECTOR, HOST_DS);
+    img_set(img, VMCS_HOST_DS_SELECTOR, HOST_DS);
+    img_set(img, VMCS_HOST_ES_SELECTOR, HOST_DS);
+    img_set(img, VMCS_HOST_FS_SELECTOR, 0);
+    img_set(img, VMCS_HOST_GS_SELECTOR, 0);
+    img_set(img, VMCS_HOST_TR_SELECTOR, HOST_TR);
+    img_set(img, VMCS_HOST_FS_BASE, 0);
+    img_set(img, VMCS_HOST_GS_BASE, h->gs_base);
+    img_set(img, VMCS_HOST_TR_BASE, h->tr_base);
+    img_set(img, VMCS_HOST_GDTR_BASE, h->gdtr_base);
+    img_set(img, VMCS_HOST_IDTR_BASE, h->idtr_base);
+    img_set(img, VMCS_HOST_IA32_SYSENTER_CS, 0);
+    img_set(img, VMCS_HOST_IA32_SYSENTER_ESP, 0);
+    img_set(img, VMCS_HOST_IA32_SYSENTER_EIP, 0);
+    img_set(img, VMCS_HOST_IA32_EFER, h->efer);
+    if (s->config->ctl[VMX_EXIT] & VMX_EXIT_LOAD_PAT)
+        img_set(img, VMCS_HOST_IA32_PAT, h->pat);
+    img_set(img, VMCS_HOST_RIP, h->rip);
+    /* HOST_RSP: written by vmx_run, which knows its stack */
+}
+
+static void guest_state(struct vmcs_image *img, const struct vmcs_start *s)
+{
+    const struct guest_config *c = s->guest;
+    const struct vmx_msrs *m = s->caps;
+    bool ug = s->config->ctl[VMX_PROC2] & VMX_PROC2_UNRESTRICTED_GUEST;
+    uint64_t cr0_fixed0 = m->msr[VMXCAP_CR0_FIXED0];
+    if (ug)
+        cr0_fixed0 &= ~(CR0_PE | CR0_PG);      /* unrestricted guest: may be 0 */
+    uint64_t cr0 = CR0_ET, cr4 = 0, efer = 0, cr3 = 0;
+    uint32_t code_ar = AR_CODE16, data_ar = AR_DATA16, limit = 0xffff;
+
+    switch (c->mode) {
+    case GUEST_REAL16:
+        break;
+    case GUEST_PROT32:
+        cr0 |= CR0_PE;
+        code_ar = AR_CODE32, data_ar = AR_DATA32, limit = 0xffffffff;
+        break;
+    case GUEST_LONG64:
+        cr0 |= CR0_PE | CR0_PG | CR0_NE;
+        cr4 |= CR4_PAE;
+        efer = EFER_LME | EFER_LMA;
+        code_ar = AR_CODE64, data_ar = AR_DATA32, limit = 0xffffffff;
+        cr3 = c->mem - GUEST_PT_PAGES(c->mem) * 4096;
+        break;
+    }
+    img_set(img, VMCS_CR0_GUEST_HOST_MASK, owned_bits(cr0_fixed0, m->msr[VMXCAP_CR0_FIXED1]));
+    img_set(img, VMCS_CR4_GUEST_HOST_MASK,
+            owned_bits(m->msr[VMXCAP_CR4_FIXED0], m->msr[VMXCAP_CR4_FIXED1]));
+    img_set(img, VMCS_CR0_READ_SHADOW, cr0);
+    img_set(img, VMCS_CR4_READ_SHADOW, cr4);
+    img_set(img, VMCS_GUEST_CR0, (cr0 | cr0_fixed0) & m->msr[VMXCAP_CR0_FIXED1]);
+    img_set(img, VMCS_GUEST_CR4, (cr4 | m->msr[VMXCAP_CR4_FIXED0]) & m->msr[VMXCAP_CR4_FIXED1]);
+    img_set(img, VMCS_GUEST_CR3, cr3);
+    img_set(img, VMCS_GUEST_IA32_EFER, efer);
+
+    segment(img, VMCS_GUEST_CS_SELECTOR, 0, limit, code_ar);
+    static const uint32_t data_segs[] = { VMCS_GUEST_DS_SELECTOR, VMCS_GUEST_ES_SELECTOR,
+                                          VMCS_GUEST_SS_SELECTOR, VMCS_GUEST_FS_SELECTOR,
+                                          VMCS_GUEST_GS_SELECTOR };
+    for (unsigned i = 0; i < 5; i++)
+        segment(img, data_segs[i], 0, limit, data_ar);
+    segment(img, VMCS_GUEST_TR_SELECTOR, 0, 0xffff, AR_TSS_BUSY);
+    segment(img, VMCS_GUEST_LDTR_SELECTOR, 0, 0, AR_UNUSABLE);
+    img_set(img, VMCS_GUEST_GDTR_BASE, 0);
+    img_set(img, VMCS_GUEST_GDTR_LIMIT, 0xffff);
+    img_set(img, VMCS_GUEST_IDTR_BASE, 0);
+    img_set(img, VMCS_GUEST_IDTR_LIMIT, 0xffff);
+
+    img_set(img, VMCS_GUEST_RIP, c->entry);
+    img_set(img, VMCS_GUEST_RSP, c->load);      /* the stack grows down below the image */
+    img_set(img, VMCS_GUEST_RFLAGS, RFLAGS_FIXED);
+    img_set(img, VMCS_GUEST_DR7, DR7_DEFAULT);
+    img_set(img, VMCS_GUEST_IA32_DEBUGCTL, 0);
+    img_set(img, VMCS_GUEST_SYSENTER_CS, 0);
+    img_set(img, VMCS_GUEST_SYSENTER_ESP, 0);
+    img_set(img, VMCS_GUEST_SYSENTER_EIP, 0);
+    if (s->config->ctl[VMX_ENTRY] & VMX_ENTRY_LOAD_PAT)
+        img_set(img, VMCS_GUEST_IA32_PAT, PAT_DEFAULT);
+    img_set(img, VMCS_GUEST_INTERRUPTIBILITY_INFO, 0);
+    img_set(img, VMCS_GUEST_ACTIVITY_STATE, 0);
+    img_set(img, VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
+    img_set(img, VMCS_VMCS_LINK_POINTER, ~0ull);
+}
+
+/* break=: one deliberate mistake in an otherwise valid start state. */
+static void apply_break(struct vmcs_image *img, enum guest_break b)
+{
+    switch (b) {
+    case BREAK_NONE:
+        break;
+    case BREAK_CS_L_AND_D:
+        img_set(img, VMCS_GUEST_CS_AR_BYTES, img_get(img, VMCS_GUEST_CS_AR_BYTES) | AR_DB);
+        break;
+    case BREAK_PG_WITHOUT_PE:
+        img_set(img, VMCS_GUEST_CR0, (img_get(img, VMCS_GUEST_CR0) | CR0_PG) & ~CR0_PE);
+        break;
+    case BREAK_LINK_POINTER:
+        img_set(img, VMCS_VMCS_LINK_POINTER, 0x1000);
+        break;
+    }
+}
+
+void vmcs_image_build(struct vmcs_image *img, const struct vmcs_start *s)
+{
+    memset(img, 0, sizeof(*img));
+    controls(img, s);
+    host_state(img, s);
+    guest_state(img, s);
+    apply_break(img, (enum guest_break)s->guest->brk);
+}
