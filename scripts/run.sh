@@ -5,6 +5,8 @@
 #   scripts/run.sh [options]
 #     --emu bochs|qemu     Bochs (has VMX) or QEMU TCG (no VMX)    [bochs]
 #     --uefi               QEMU only: boot through OVMF (UEFI GRUB)
+#     --kvm                QEMU only: nested under KVM (-enable-kvm -cpu host,+vmx);
+#                          needs /dev/kvm and a CPU with VMX (kvm_intel nested=1)
 #     --cpus N             emulated CPUs                           [1]
 #     --mem MiB            emulated RAM                            [256]
 #     --cmdline '...'      Keel's command line (docs/options.md)
@@ -29,13 +31,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-emu=bochs uefi=0 cpus=1 mem=256 cmdline= iso= log=build/serial.log timeout=120
+emu=bochs uefi=0 kvm=0 cpus=1 mem=256 cmdline= iso= log=build/serial.log timeout=120
 qemu_cpu=max bochs_cpu=corei7_skylake_x quiet=0 halt_re=
 modules=()
 while [[ $# -gt 0 ]]; do
   case $1 in
     --emu) emu=$2; shift ;;
     --uefi) uefi=1 ;;
+    --kvm) kvm=1 ;;
     --cpus) cpus=$2; shift ;;
     --mem) mem=$2; shift ;;
     --cmdline) cmdline=$2; shift ;;
@@ -48,12 +51,17 @@ while [[ $# -gt 0 ]]; do
     --bochs-cpu) bochs_cpu=$2; shift ;;
     --quiet) quiet=1 ;;
     --expect-halt) halt_re=$2; shift ;;
-    -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
 
+if [[ $kvm == 1 ]]; then
+  [[ $emu == qemu ]] || { echo "run: --kvm needs --emu qemu" >&2; exit 2; }
+  [[ -w /dev/kvm ]] || { echo "run: --kvm: no /dev/kvm here (load kvm_intel, or run as a user in group kvm)" >&2; exit 2; }
+  grep -qw vmx /proc/cpuinfo || { echo "run: --kvm: this CPU shows no 'vmx' flag, so KVM cannot offer nested VMX (on a VM: enable nested virtualization on its host; on hardware: enable VT-x in the firmware and load kvm_intel nested=1)" >&2; exit 2; }
+fi
 scripts/setup.sh
 if [[ -z $iso ]]; then
   iso=build/keel.iso
@@ -72,7 +80,9 @@ trap 'exit 130' INT TERM
 
 case $emu in
   qemu)
-    args=(-accel tcg -cpu "$qemu_cpu" -m "$mem" -smp "$cpus" -cdrom "$iso" -boot d
+    accel=(-accel tcg -cpu "$qemu_cpu")
+    [[ $kvm == 1 ]] && accel=(-enable-kvm -cpu host,+vmx)
+    args=("${accel[@]}" -m "$mem" -smp "$cpus" -cdrom "$iso" -boot d
           -display none -vga none -monitor none -no-reboot
           -serial "file:$log" -device isa-debug-exit,iobase=0xf4,iosize=0x04)
     if [[ $uefi == 1 ]]; then
