@@ -81,9 +81,9 @@ $(BUILD)/guests/%.bin: guests/%.asm guests/lib/guest.inc Makefile
 guests: $(GUEST_BINS)
 
 # ---------------------------------------------------------------- ISO
-$(BUILD)/keel.iso: $(BUILD)/keel.elf scripts/mkiso.sh FORCE
+$(BUILD)/keel.iso: $(BUILD)/keel.elf $(GUEST_BINS) scripts/mkiso.sh FORCE
 	$(call say,ISO,$@)
-	$(Q)scripts/mkiso.sh $@ $(BUILD)/keel.elf "$(CMDLINE)"
+	$(Q)scripts/mkiso.sh $(foreach g,$(GUESTS),--guest $(g)) $@ $(BUILD)/keel.elf "$(CMDLINE)"
 
 iso: $(BUILD)/keel.iso
 
@@ -123,7 +123,8 @@ clean:
 help:
 	@echo "Keel $(VERSION) — make targets:"
 	@echo "  all (default)  build $(BUILD)/keel.elf (Multiboot2 ELF64)"
-	@echo "  iso            build $(BUILD)/keel.iso (GRUB, BIOS + UEFI, serial console)"
+	@echo "  iso            build $(BUILD)/keel.iso (GRUB, BIOS + UEFI, serial console) with"
+	@echo "                 CMDLINE and GUESTS"
 	@echo "  run            boot the ISO in an emulator, serial console on this terminal;"
 	@echo "                 ends by itself when Keel powers off (or after TIMEOUT s)"
 	@echo "  test           host unit tests (ASan/UBSan) + emulator boots checked line by"
