@@ -22,4 +22,25 @@ start:
     cpuid
     test ecx, 1 << 5
     CHECK z, "CPUID.1:ECX.VMX is 0 in real mode too"
+
+    ; A forbidden MSR raises #GP here too, delivered through the IVT
+    ; (real mode has no error codes: Keel must not inject one).
+    mov word [13 * 4], gp_handler
+    mov word [13 * 4 + 2], 0
+    mov byte [gp_seen], 0
+    mov ecx, 0x3a
+    xor eax, eax
+    xor edx, edx
+    wrmsr
+    cmp byte [gp_seen], 1
+    CHECK e, "WRMSR IA32_FEATURE_CONTROL raises #GP through the IVT"
     EXIT 0
+
+gp_handler:
+    mov byte [gp_seen], 1
+    push bp
+    mov bp, sp
+    add word [bp + 2], 2        ; return past the 2-byte WRMSR
+    pop bp
+    iret
+gp_seen: db 0

@@ -104,7 +104,9 @@ void vmcs_dump(const char *why)
 void inject_exception(uint8_t vector, bool has_error_code, uint32_t error_code)
 {
     uint32_t info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | vector;
-    if (has_error_code) {
+    /* Real mode has no error codes: with CR0.PE = 0 the VM-entry checks on
+     * event injection require "deliver error code" to be 0. */
+    if (has_error_code && (vmread(VMCS_GUEST_CR0) & 1)) {
         info |= INTR_DELIVER_ERROR_CODE;
         vmwrite(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, error_code);
     }
