@@ -101,6 +101,10 @@ static bool check_controls(struct ctx *c)
     if (proc2 & VMX_PROC2_UNRESTRICTED_GUEST && !(proc2 & VMX_PROC2_ENABLE_EPT))
         return fail(c, S_CONTROLS, "\"unrestricted guest\" requires \"enable EPT\"", "proc2 0x%x",
                     proc2);
+    uint64_t intr = GET(VM_ENTRY_INTR_INFO_FIELD);
+    if ((intr >> 31) && (intr & (1u << 11)) && !(GET(GUEST_CR0) & CR0_PE))
+        return fail(c, S_CONTROLS, "no error code delivered by event injection when CR0.PE is 0",
+                    "VM-entry interruption information 0x%llx", (unsigned long long)intr);
     if (proc2 & VMX_PROC2_ENABLE_EPT) {
         uint64_t eptp = GET(EPT_POINTER), ev = c->caps->msr[VMXCAP_EPT_VPID_CAP];
         unsigned mt = eptp & 7, walk = (eptp >> 3) & 7;

@@ -115,6 +115,15 @@ TEST(control_checks)
     BROKEN(EPT_POINTER, 0x200000 | 0x100 | 0x1e, "EPTP bits 11:7 reserved (0)");
 }
 
+TEST(event_injection_in_real_mode_has_no_error_code)
+{
+    build(GUEST_REAL16);
+    BROKEN(VM_ENTRY_INTR_INFO_FIELD, 0x80000b0d,        /* #GP, hardware exception, error code */
+           "no error code delivered by event injection when CR0.PE is 0");
+    img_set(&img, VMCS_VM_ENTRY_INTR_INFO_FIELD, 0x8000030d);  /* the same without one */
+    CHECK(check() == NULL);
+}
+
 TEST(host_state_checks)
 {
     build(GUEST_LONG64);
