@@ -23,6 +23,16 @@ start:
     test ecx, 1 << 5
     CHECK z, "CPUID.1:ECX.VMX is 0 in real mode too"
 
+    ; Nothing of an earlier guest on this CPU (bochs-entry-check runs spin
+    ; first): its LSTAR and CR2 must be gone.
+    mov ecx, 0xc0000082
+    rdmsr
+    or eax, edx
+    CHECK z, "LSTAR reads 0"
+    mov eax, cr2
+    test eax, eax
+    CHECK z, "CR2 reads 0"
+
     ; A forbidden MSR raises #GP here too, delivered through the IVT
     ; (real mode has no error codes: Keel must not inject one).
     mov word [13 * 4], gp_handler

@@ -44,6 +44,16 @@ static const char *set_choice_of(const struct option_desc *opt, const char *val,
     return NULL;
 }
 
+static const char *set_seconds(const struct option_desc *opt, const char *val, void *target)
+{
+    (void)opt;
+    uint64_t v;
+    if (!val || !parse_u64(val, &v) || v < 1 || v > GUEST_TIME_MAX_S)
+        return "expected seconds from 1 to 86400";
+    *(uint64_t *)target = v;
+    return NULL;
+}
+
 static const char *set_addr(const struct option_desc *opt, const char *val, void *target)
 {
     (void)opt;
@@ -64,6 +74,7 @@ int guest_config_parse(const char *cmdline, uint64_t image_size, struct guest_co
     g->load = 0x8000;
     g->image_size = image_size;
     g->check = 1;
+    g->time_s = GUEST_TIME_DEFAULT_S;
     const struct option_desc opts[] = {
         { "name", set_name, g->name, NULL },
         { "mode", set_mode, &g->mode, NULL },
@@ -72,6 +83,7 @@ int guest_config_parse(const char *cmdline, uint64_t image_size, struct guest_co
         { "entry", set_addr, &entry, NULL },
         { "break", set_choice_of, &g->brk, GUEST_BREAK_NAMES },
         { "check", set_choice_of, &g->check, "off|on" },
+        { "time", set_seconds, &g->time_s, NULL },
     };
     int problems = cmdline_apply(cmdline, opts, sizeof(opts) / sizeof(opts[0]), report, ctx);
     g->entry = entry == UINT64_MAX ? g->load : entry;

@@ -11,6 +11,8 @@
 #define GUEST_NAME_MAX 24
 #define GUEST_MODE_NAMES "real16|prot32|long64"
 #define GUEST_MEM_MAX_MIB 1024
+#define GUEST_TIME_DEFAULT_S 60
+#define GUEST_TIME_MAX_S 86400
 /* long64 guests: Keel puts their identity page tables in the top pages of
  * guest RAM (PML4, PDPT, one PD per GiB). */
 #define GUEST_PT_PAGES(mem) (2 + ((mem) + (1ull << 30) - 1) / (1ull << 30))
@@ -32,6 +34,7 @@ struct guest_config {
     uint64_t image_size;
     int brk;                    /* enum guest_break */
     int check;                  /* 1: software VM-entry check first (default) */
+    uint64_t time_s;            /* time budget in seconds (VMX-preemption timer) */
 };
 
 /* Parse `cmdline` for an image of `image_size` bytes. Returns 0, or -1

@@ -2,10 +2,13 @@
  * RIP is advanced here and nowhere else. */
 #include "kernel/log.h"
 #include "kernel/panic.h"
+#include "kernel/mm.h"
+#include "kernel/options.h"
 #include "kernel/percpu.h"
 #include "vmx/exit.h"
 #include "vmx/vmcs_fields.h"
 #include "vmx/entry_check.h"
+#include "vmx/gpr.h"
 #include "vmx/vmcs_image.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_ops.h"
@@ -130,7 +133,10 @@ enum exit_action vmx_handle_exit(struct vcpu *v)
     g->exits[basic]++;
     enum exit_action act = exit_handlers[basic](v);
     if (act == EXIT_NEXT_INSTRUCTION) {
-        vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_VM_EXIT_INSTRUCTION_LEN));
+        uint64_t rip = vmread(VMCS_GUEST_RIP) + vmread(VMCS_VM_EXIT_INSTRUCTION_LEN);
+        if (__builtin_expect(rip >> 32, 0))
+            rip &= guest_word_mask();   /* EIP wraps outside 64-bit mode */
+        vmwrite(VMCS_GUEST_RIP, rip);
         /* Past the instruction, blocking by STI or MOV SS has ended. */
         uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY_INFO);
         if (intr & BLOCKING_BY_STI_MOV_SS)
@@ -142,8 +148,13 @@ enum exit_action vmx_handle_exit(struct vcpu *v)
 /* What the software checks say of the VMCS as it is now. */
 static void explain_failed_entry(void)
 {
-    static struct vmcs_image img;   /* the CPU's own VMCS: one failure at a time per CPU */
-    struct vmcs_image *i = &img;
+    /* One image per CPU, made on its first failure: CPUs may fail at once. */
+    static struct vmcs_image *images[CPUS_MAX];
+    struct vmcs_image **slot = &images[this_cpu_id()];
+    if (!*slot)
+        *slot = (struct vmcs_image *)(uintptr_t)mm_alloc_frames(
+            (sizeof(struct vmcs_image) + FRAME_SIZE - 1) / FRAME_SIZE, FRAME_SIZE);
+    struct vmcs_image *i = *slot;
     for (unsigned k = 0; k < vmcs_field_count && k < VMCS_IMAGE_FIELDS; k++)
         i->set[k] = vmread_ok(vmcs_fields[k].encoding, &i->val[k]);
     struct entry_check_failure f;

@@ -17,6 +17,8 @@
 enum { CR_MOV_TO, CR_MOV_FROM, CR_CLTS, CR_LMSW };
 
 #define CR0_TS (1ull << 3)
+#define CR0_NW (1ull << 29)
+#define CR0_CD (1ull << 30)
 #define EFER_LME (1ull << 8)
 #define EFER_LMA (1ull << 10)
 #define CR4_PAE X86_CR4_PAE
@@ -34,7 +36,8 @@ static enum exit_action guest_write_cr0(struct vcpu *v, uint64_t val)
     uint64_t fixed0 = m->msr[VMXCAP_CR0_FIXED0], fixed1 = m->msr[VMXCAP_CR0_FIXED1];
     if (vmcs_config.ctl[VMX_PROC2] & VMX_PROC2_UNRESTRICTED_GUEST)
         fixed0 &= ~(X86_CR0_PE | X86_CR0_PG);
-    if ((val >> 32) || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)))
+    if ((val >> 32) || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)) ||
+        ((val & CR0_NW) && !(val & CR0_CD)))
         return gp();            /* SDM: MOV to CR0 #GP conditions */
     uint64_t efer = vmread(VMCS_GUEST_IA32_EFER);
     bool pg_on = (val & X86_CR0_PG) && !(vmread(VMCS_GUEST_CR0) & X86_CR0_PG);
@@ -51,8 +54,11 @@ static enum exit_action guest_write_cr0(struct vcpu *v, uint64_t val)
         vmwrite(VMCS_VM_ENTRY_CONTROLS,
                 vmread(VMCS_VM_ENTRY_CONTROLS) & ~VMX_ENTRY_IA32E_MODE_GUEST);
     }
+    if (pg_off && (vmread(VMCS_GUEST_CS_AR_BYTES) & SEG_AR_L))
+        return gp();            /* leaving paging from 64-bit code */
     vmwrite(VMCS_CR0_READ_SHADOW, val);
-    vmwrite(VMCS_GUEST_CR0, (val | fixed0) & fixed1);
+    /* CD and NW stay in the read shadow only: the CPU's caches stay on. */
+    vmwrite(VMCS_GUEST_CR0, ((val | fixed0) & fixed1) & ~(CR0_CD | CR0_NW));
     return EXIT_NEXT_INSTRUCTION;
 }
 
@@ -118,10 +124,8 @@ enum exit_action exit_dr_access(struct vcpu *v)
 {
     uint64_t q = vmread(VMCS_EXIT_QUALIFICATION);
     unsigned dr = DR_Q_NUMBER(q), reg = DR_Q_GPR(q);
-    if (dr == 4 || dr == 5) {
-        inject_exception(VECTOR_UD, false, 0);      /* CR4.DE semantics: no aliases */
-        return EXIT_RESUME;
-    }
+    if (dr == 4 || dr == 5)
+        dr += 2;                /* CR4.DE = 0 (with DE = 1 the CPU raised #UD): DR6, DR7 */
     if (q & DR_Q_FROM) {
         uint64_t val = dr < 4 ? v->dr[dr] : dr == 6 ? (v->dr6 | 0xffff0ff0ull)
                                                     : vmread(VMCS_GUEST_DR7);
@@ -132,10 +136,10 @@ enum exit_action exit_dr_access(struct vcpu *v)
             v->dr[dr] = val;
         else if (dr == 6)
             v->dr6 = val;
-        else if (val >> 32)
+        else if (guest_word(v, val) >> 32)
             return gp();
         else
-            vmwrite(VMCS_GUEST_DR7, val | 0x400);
+            vmwrite(VMCS_GUEST_DR7, guest_word(v, val) | 0x400);
     }
     return EXIT_NEXT_INSTRUCTION;
 }

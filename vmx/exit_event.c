@@ -47,6 +47,21 @@ enum exit_action exit_triple_fault(struct vcpu *v)
     return EXIT_STOP;
 }
 
+/* The time budget (time=): the timer may fire before the deadline when the
+ * budget is longer than its 32-bit field holds; then it is re-armed. */
+enum exit_action exit_preemption_timer(struct vcpu *v)
+{
+    uint64_t now = rdtsc();
+    if (now < v->deadline) {
+        vmwrite(VMCS_VMX_PREEMPTION_TIMER_VALUE, vmx_preemption_timer_value(v->deadline - now));
+        return EXIT_RESUME;
+    }
+    guest_stop(v->guest, "still running after its %llu s time budget (time=), at RIP 0x%llx",
+               (unsigned long long)v->guest->cfg.time_s,
+               (unsigned long long)vmread(VMCS_GUEST_RIP));
+    return EXIT_STOP;
+}
+
 enum exit_action exit_hlt(struct vcpu *v)
 {
     /* Keel gives guests no interrupt source yet, so HLT never ends. */

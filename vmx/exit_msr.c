@@ -6,6 +6,7 @@
 #include "kernel/log.h"
 #include "vmx/exit.h"
 #include "vmx/gpr.h"
+#include "vmx/vmx.h"
 
 #define MSR_IA32_TSC           0x10
 #define MSR_IA32_SYSENTER_CS   0x174
@@ -22,12 +23,21 @@ static uint32_t vmcs_field_for(uint32_t msr)
 {
     switch (msr) {
     case MSR_IA32_EFER: return VMCS_GUEST_IA32_EFER;
-    case MSR_IA32_PAT: return VMCS_GUEST_IA32_PAT;
+    case MSR_IA32_PAT:
+        /* The guest-PAT field exists only with the PAT controls, which are
+         * optional: without them the guest's PAT is kept in the vCPU. */
+        return vmcs_config.ctl[VMX_ENTRY] & VMX_ENTRY_LOAD_PAT ? VMCS_GUEST_IA32_PAT : 0;
     case MSR_IA32_SYSENTER_CS: return VMCS_GUEST_SYSENTER_CS;
     case MSR_IA32_SYSENTER_ESP: return VMCS_GUEST_SYSENTER_ESP;
     case MSR_IA32_SYSENTER_EIP: return VMCS_GUEST_SYSENTER_EIP;
     default: return 0;
     }
+}
+
+static bool canonical(uint64_t a)
+{
+    uint64_t top = a >> 47;
+    return top == 0 || top == 0x1ffff;
 }
 
 static bool pat_valid(uint64_t pat)
@@ -40,10 +50,17 @@ static bool pat_valid(uint64_t pat)
     return true;
 }
 
+/* A guest can refuse itself MSRs in a loop: say so for the first few only,
+ * so that it cannot flood the console every CPU shares. */
+#define REFUSALS_LOGGED 8
+
 static enum exit_action refuse(struct vcpu *v, const char *op, uint32_t msr)
 {
     const char *name = msr_name(msr);
-    log_info("guest %s: %s of MSR 0x%x%s%s%s refused: #GP", v->guest->cfg.name, op, msr,
+    if (v->msr_refusals++ == REFUSALS_LOGGED)
+        log_info("guest %s: further refused MSR accesses are not logged", v->guest->cfg.name);
+    if (v->msr_refusals <= REFUSALS_LOGGED)
+        log_info("guest %s: %s of MSR 0x%x%s%s%s refused: #GP", v->guest->cfg.name, op, msr,
              name ? " (" : "", name ? name : "", name ? ")" : "");
     inject_exception(VECTOR_GP, true, 0);
     return EXIT_RESUME;
@@ -56,6 +73,8 @@ enum exit_action exit_rdmsr(struct vcpu *v)
     uint64_t val;
     if (field)
         val = vmread(field);
+    else if (msr == MSR_IA32_PAT)
+        val = v->pat;
     else if (msr == MSR_IA32_TSC)
         val = rdtsc();
     else if (msr == MSR_IA32_FEATURE_CONTROL)
@@ -78,14 +97,23 @@ enum exit_action exit_wrmsr(struct vcpu *v)
     if (msr == MSR_IA32_EFER) {
         if (val & ~(EFER_WRITABLE | EFER_LMA))
             return refuse(v, "WRMSR (reserved EFER bits)", msr);
-        /* LMA is the CPU's to set (on CR0.PG with LME): keep it. */
+        /* LMA is the CPU's to set (on CR0.PG with LME): keep it. LME
+         * cannot change while paging is on. */
         uint64_t old = vmread(VMCS_GUEST_IA32_EFER);
+        if ((vmread(VMCS_GUEST_CR0) & X86_CR0_PG) && ((val ^ old) & (1ull << 8)))
+            return refuse(v, "WRMSR (EFER.LME with paging on)", msr);
         vmwrite(VMCS_GUEST_IA32_EFER, (val & EFER_WRITABLE) | (old & EFER_LMA));
         return EXIT_NEXT_INSTRUCTION;
     }
     if (msr == MSR_IA32_PAT && !pat_valid(val))
         return refuse(v, "WRMSR (invalid PAT type)", msr);
+    if ((msr == MSR_IA32_SYSENTER_ESP || msr == MSR_IA32_SYSENTER_EIP) && !canonical(val))
+        return refuse(v, "WRMSR (non-canonical address)", msr);
     uint32_t field = vmcs_field_for(msr);
+    if (!field && msr == MSR_IA32_PAT) {
+        v->pat = val;
+        return EXIT_NEXT_INSTRUCTION;
+    }
     if (!field)
         return refuse(v, "WRMSR", msr);
     vmwrite(field, val);

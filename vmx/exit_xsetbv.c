@@ -12,11 +12,17 @@
 #define XCR0_BNDCSR  (1ull << 4)
 #define XCR0_AVX512  (7ull << 5)
 #define CR4_OSXSAVE (1ull << 18)
+#define XCR0_PKRU (1ull << 9)
+/* The components whose XSETBV rules Keel checks. Others (AMX's TILECFG
+ * and TILEDATA, which must come together, and whatever comes next) are
+ * refused, so that Keel's own XSETBV can never fault on a guest's value. */
+#define XCR0_CHECKED (XCR0_X87 | XCR0_SSE | XCR0_AVX | XCR0_BNDREGS | XCR0_BNDCSR | \
+                      XCR0_AVX512 | XCR0_PKRU)
 
 static bool xcr0_valid(uint64_t val)
 {
     struct cpuid_regs r = cpuid(0xd, 0);
-    uint64_t supported = (uint64_t)r.edx << 32 | r.eax;
+    uint64_t supported = ((uint64_t)r.edx << 32 | r.eax) & XCR0_CHECKED;
     if (!(val & XCR0_X87) || (val & ~supported))
         return false;
     if ((val & XCR0_AVX) && !(val & XCR0_SSE))

@@ -38,6 +38,9 @@ struct vcpu {
     uint16_t vpid;
     uint64_t dr[4], dr6;            /* debug registers: kept, not loaded */
     uint64_t cr8;                   /* the guest's TPR (CR8 exits) */
+    uint64_t pat;                   /* IA32_PAT when the VMCS has no field for it */
+    unsigned msr_refusals;
+    uint64_t deadline;              /* TSC at which its time budget runs out; 0: none */
 };
 _Static_assert(offsetof(struct vcpu, regs) == 0, "entry.asm: the vCPU is its regs");
 _Static_assert(offsetof(struct vcpu, launched) == 15 * 8, "entry.asm VCPU_LAUNCHED");
@@ -76,6 +79,10 @@ void vcpu_run(struct vcpu *v);
 struct vmcs_image;
 void vmcs_build(struct vcpu *v, struct vmcs_image *img);
 void vmcs_load(const struct vmcs_image *img);
+
+/* VMX-preemption timer value for `tsc_ticks` on this CPU (IA32_VMX_MISC
+ * bits 4:0 give the rate), at least 1, at most the 32-bit field's limit. */
+uint32_t vmx_preemption_timer_value(uint64_t tsc_ticks);
 
 /* Shared by every VMCS: I/O bitmaps (everything exits) and MSR bitmap. */
 void vmx_bitmaps_init(void);

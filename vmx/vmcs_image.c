@@ -17,6 +17,8 @@
 #define CR0_ET  (1ull << 4)
 #define CR0_NE  (1ull << 5)
 #define CR0_PG  (1ull << 31)
+#define CR0_NW  (1ull << 29)
+#define CR0_CD  (1ull << 30)
 #define CR4_PAE (1ull << 5)
 #define EFER_LME (1ull << 8)
 #define EFER_LMA (1ull << 10)
@@ -81,11 +83,18 @@ static void controls(struct vmcs_image *img, const struct vmcs_start *s)
 {
     const struct vmcs_config *cfg = s->config;
     bool long64 = s->guest->mode == GUEST_LONG64;
-    /* The common configuration, less what these guests do not use yet. */
-    img_set(img, VMCS_PIN_BASED_VM_EXEC_CONTROL, cfg->ctl[VMX_PIN] & ~VMX_PIN_PREEMPTION_TIMER);
+    /* The common configuration. The VMX-preemption timer enforces the
+     * guest's time budget, when there is one (it must then keep counting
+     * across exits: "save VMX-preemption timer value"). */
+    bool timer = s->preemption_timer != 0;
+    img_set(img, VMCS_PIN_BASED_VM_EXEC_CONTROL,
+            cfg->ctl[VMX_PIN] & ~(timer ? 0 : VMX_PIN_PREEMPTION_TIMER));
     img_set(img, VMCS_CPU_BASED_VM_EXEC_CONTROL, cfg->ctl[VMX_PROC]);
     img_set(img, VMCS_SECONDARY_VM_EXEC_CONTROL, cfg->ctl[VMX_PROC2]);
-    img_set(img, VMCS_VM_EXIT_CONTROLS, cfg->ctl[VMX_EXIT] & ~VMX_EXIT_SAVE_PREEMPT_TIMER);
+    img_set(img, VMCS_VM_EXIT_CONTROLS,
+            cfg->ctl[VMX_EXIT] & ~(timer ? 0 : VMX_EXIT_SAVE_PREEMPT_TIMER));
+    if (timer)
+        img_set(img, VMCS_VMX_PREEMPTION_TIMER_VALUE, s->preemption_timer);
     img_set(img, VMCS_VM_ENTRY_CONTROLS,
             cfg->ctl[VMX_ENTRY] | (long64 ? VMX_ENTRY_IA32E_MODE_GUEST : 0));
     static const uint32_t zero[] = {
@@ -158,7 +167,10 @@ static void guest_state(struct vmcs_image *img, const struct vmcs_start *s)
         cr3 = c->mem - GUEST_PT_PAGES(c->mem) * 4096;
         break;
     }
-    img_set(img, VMCS_CR0_GUEST_HOST_MASK, owned_bits(cr0_fixed0, m->msr[VMXCAP_CR0_FIXED1]));
+    /* CD and NW too: VM entries and exits never change them, so a guest's
+     * setting would stay with the CPU, for Keel and the next guest. */
+    img_set(img, VMCS_CR0_GUEST_HOST_MASK,
+            owned_bits(cr0_fixed0, m->msr[VMXCAP_CR0_FIXED1]) | CR0_CD | CR0_NW);
     img_set(img, VMCS_CR4_GUEST_HOST_MASK,
             owned_bits(m->msr[VMXCAP_CR4_FIXED0], m->msr[VMXCAP_CR4_FIXED1]));
     img_set(img, VMCS_CR0_READ_SHADOW, cr0);

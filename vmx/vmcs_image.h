@@ -37,6 +37,7 @@ struct vmcs_start {
     const struct vmcs_host *host;
     uint64_t eptp, io_bitmap_a, io_bitmap_b, msr_bitmap;
     uint16_t vpid;
+    uint32_t preemption_timer;          /* 0: no time budget (timer off) */
 };
 
 /* Controls, host state and guest state for the guest's start mode. */
