@@ -29,9 +29,29 @@ static enum exit_action gp(void)
     return EXIT_RESUME;
 }
 
+/* PAE paging (CR0.PG, CR4.PAE, not IA-32e mode) uses four PDPTEs that the
+ * CPU loads when MOV to CR0 turns paging on. Keel emulates that MOV, so it
+ * loads them: from the guest's RAM, checked (SDM "PDPTE Registers":
+ * reserved bits 2:1 and 8:5 in a present entry raise #GP). */
+#define PDPTE_P 1ull
+#define PDPTE_RESERVED 0x1e6ull
+
+static bool load_pdptes(struct vcpu *v)
+{
+    uint64_t cr3 = vmread(VMCS_GUEST_CR3) & 0xffffffe0ull;
+    const uint64_t *pdpte = guest_ram(v->guest, cr3, 4 * sizeof(uint64_t));
+    if (!pdpte)
+        return false;
+    for (int i = 0; i < 4; i++)
+        if ((pdpte[i] & PDPTE_P) && (pdpte[i] & PDPTE_RESERVED))
+            return false;
+    for (int i = 0; i < 4; i++)
+        vmwrite(VMCS_GUEST_PDPTE0 + 2 * (uint32_t)i, pdpte[i]);
+    return true;
+}
+
 static enum exit_action guest_write_cr0(struct vcpu *v, uint64_t val)
 {
-    (void)v;
     const struct vmx_msrs *m = &vmx_cpu_caps[this_cpu_id()];
     uint64_t fixed0 = m->msr[VMXCAP_CR0_FIXED0], fixed1 = m->msr[VMXCAP_CR0_FIXED1];
     if (vmcs_config.ctl[VMX_PROC2] & VMX_PROC2_UNRESTRICTED_GUEST)
@@ -49,6 +69,8 @@ static enum exit_action guest_write_cr0(struct vcpu *v, uint64_t val)
         vmwrite(VMCS_GUEST_IA32_EFER, efer | EFER_LMA);
         vmwrite(VMCS_VM_ENTRY_CONTROLS,
                 vmread(VMCS_VM_ENTRY_CONTROLS) | VMX_ENTRY_IA32E_MODE_GUEST);
+    } else if (pg_on && (vmread(VMCS_GUEST_CR4) & CR4_PAE) && !load_pdptes(v)) {
+        return gp();
     } else if (pg_off && (efer & EFER_LMA)) {
         vmwrite(VMCS_GUEST_IA32_EFER, efer & ~EFER_LMA);
         vmwrite(VMCS_VM_ENTRY_CONTROLS,
