@@ -1,6 +1,9 @@
 #include "kernel/guests.h"
 #include "kernel/lib/string.h"
+#include "arch/x86/tsc.h"
 #include "kernel/log.h"
+#include "kernel/options.h"
+#include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "kernel/smp.h"
 #include "vmx/exit.h"
@@ -56,6 +59,12 @@ void guests_run(void)
     for (unsigned c = 0; c < cpu_count; c++)
         if (cpus[c]->vmx_on && cpus[c] != self)
             smp_call_start(cpus[c], run_share, (void *)(uintptr_t)slot++);
+    if (keel_options.test == SELFTEST_GUEST_PANIC) {
+        /* test=guest-panic: the other CPUs are inside their guests when
+         * this one panics; its stop NMI reaches them as NMI exits. */
+        udelay(100000);
+        panic("test=guest-panic: a panic while other CPUs run guests");
+    }
     if (self->vmx_on)
         run_share((void *)(uintptr_t)slot);
     for (unsigned c = 0; c < cpu_count; c++)
