@@ -95,7 +95,8 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g $(WARNINGS) -Wno-missing-prototypes -I. \
 # file's first line: "// unit: kernel/mb2.c kernel/lib/fmt.c").
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 
-$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h Makefile
+# A test links Keel sources too (its "// unit:" line): it depends on them.
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(KERNEL_C) Makefile
 	@mkdir -p $(dir $@)
 	$(call say,HOSTCC,$<)
 	$(Q)$(HOSTCC) $(UNIT_CFLAGS) -o $@ $< $(shell sed -n '1s|^// unit: ||p' $<)

@@ -83,6 +83,20 @@ int cmdline_apply(const char *line, const struct option_desc *opts, size_t nopts
     return reports;
 }
 
+const char *option_set_choice(const struct option_desc *opt, const char *val, void *target)
+{
+    if (!val)
+        return "needs a value";
+    int i = parse_choice(val, opt->arg);
+    if (i < 0) {
+        static char why[96];    /* command lines are parsed one at a time, at boot */
+        ksnprintf(why, sizeof(why), "expected one of %s", opt->arg);
+        return why;
+    }
+    *(int *)target = i;
+    return NULL;
+}
+
 bool parse_u64(const char *s, uint64_t *out)
 {
     uint64_t v = 0, base = 10;

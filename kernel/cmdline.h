@@ -37,6 +37,10 @@ struct option_desc {
 int cmdline_apply(const char *line, const struct option_desc *opts, size_t nopts,
                   report_fn report, void *ctx);
 
+/* A `set` function for an option whose value is one of the words in
+ * opt->arg ("a|b|c"): stores the word's index as an int. */
+const char *option_set_choice(const struct option_desc *opt, const char *val, void *target);
+
 /* Helpers for `set` functions. */
 bool parse_u64(const char *s, uint64_t *out);       /* decimal or 0x hex */
 /* Index of `s` in a "|"-separated list such as "error|warn|info", or -1. */

@@ -15,16 +15,6 @@ static const char *set_name(const struct option_desc *opt, const char *val, void
     return NULL;
 }
 
-static const char *set_mode(const struct option_desc *opt, const char *val, void *target)
-{
-    (void)opt;
-    int i = val ? parse_choice(val, GUEST_MODE_NAMES) : -1;
-    if (i < 0)
-        return "expected real16, prot32 or long64";
-    *(enum guest_mode *)target = (enum guest_mode)i;
-    return NULL;
-}
-
 static const char *set_mib(const struct option_desc *opt, const char *val, void *target)
 {
     (void)opt;
@@ -32,15 +22,6 @@ static const char *set_mib(const struct option_desc *opt, const char *val, void 
     if (!val || !parse_u64(val, &v) || v < 1 || v > GUEST_MEM_MAX_MIB)
         return "expected MiB from 1 to 1024";
     *(uint64_t *)target = v << 20;
-    return NULL;
-}
-
-static const char *set_choice_of(const struct option_desc *opt, const char *val, void *target)
-{
-    int i = val ? parse_choice(val, opt->arg) : -1;
-    if (i < 0)
-        return opt->arg;
-    *(int *)target = i;
     return NULL;
 }
 
@@ -77,12 +58,12 @@ int guest_config_parse(const char *cmdline, uint64_t image_size, struct guest_co
     g->time_s = GUEST_TIME_DEFAULT_S;
     const struct option_desc opts[] = {
         { "name", set_name, g->name, NULL },
-        { "mode", set_mode, &g->mode, NULL },
+        { "mode", option_set_choice, &g->mode, GUEST_MODE_NAMES },
         { "mem", set_mib, &g->mem, NULL },
         { "load", set_addr, &g->load, NULL },
         { "entry", set_addr, &entry, NULL },
-        { "break", set_choice_of, &g->brk, GUEST_BREAK_NAMES },
-        { "check", set_choice_of, &g->check, "off|on" },
+        { "break", option_set_choice, &g->brk, GUEST_BREAK_NAMES },
+        { "check", option_set_choice, &g->check, "off|on" },
         { "time", set_seconds, &g->time_s, NULL },
     };
     int problems = cmdline_apply(cmdline, opts, sizeof(opts) / sizeof(opts[0]), report, ctx);

@@ -27,7 +27,7 @@ enum guest_break { BREAK_NONE, BREAK_CS_L_AND_D, BREAK_PG_WITHOUT_PE, BREAK_LINK
 
 struct guest_config {
     char name[GUEST_NAME_MAX];
-    enum guest_mode mode;
+    int mode;                   /* enum guest_mode */
     uint64_t mem;               /* bytes of guest RAM, from guest-physical 0 */
     uint64_t load;              /* guest-physical address of the image */
     uint64_t entry;             /* first RIP (real16: CS=0, IP=entry) */

@@ -3,20 +3,6 @@
 
 struct keel_options keel_options;
 
-static const char *set_choice(const struct option_desc *opt, const char *val, void *target)
-{
-    if (!val)
-        return "needs a value";
-    int i = parse_choice(val, opt->arg);
-    if (i < 0) {
-        static char why[96];    /* parsed once, on the BSP, at boot */
-        ksnprintf(why, sizeof(why), "expected one of %s", opt->arg);
-        return why;
-    }
-    *(int *)target = i;
-    return NULL;
-}
-
 static const char *set_uart(const struct option_desc *opt, const char *val, void *target)
 {
     (void)opt;
@@ -52,18 +38,18 @@ int options_parse(const char *cmdline, struct keel_options *o, report_fn report,
                   void *ctx)
 {
     const struct option_desc table[] = {
-        { "console", set_choice, &o->console, CONSOLE_NAMES },
+        { "console", option_set_choice, &o->console, CONSOLE_NAMES },
         { "com1", set_uart, &o->com[0], NULL },
         { "com2", set_uart, &o->com[1], NULL },
         { "com3", set_uart, &o->com[2], NULL },
         { "com4", set_uart, &o->com[3], NULL },
-        { "loglvl", set_choice, &o->loglvl, LOG_LEVEL_NAMES },
-        { "test", set_choice, &o->test, SELFTEST_NAMES },
-        { "acpi", set_choice, &o->acpi, ACPI_MODE_NAMES },
-        { "shutdown", set_choice, &o->shutdown, SHUTDOWN_NAMES },
+        { "loglvl", option_set_choice, &o->loglvl, LOG_LEVEL_NAMES },
+        { "test", option_set_choice, &o->test, SELFTEST_NAMES },
+        { "acpi", option_set_choice, &o->acpi, ACPI_MODE_NAMES },
+        { "shutdown", option_set_choice, &o->shutdown, SHUTDOWN_NAMES },
         { "cpus", set_count, &o->cpus, NULL },
-        { "vmx", set_choice, &o->vmx, VMX_MODE_NAMES },
-        { "bench", set_choice, &o->bench, "off|on" },
+        { "vmx", option_set_choice, &o->vmx, VMX_MODE_NAMES },
+        { "bench", option_set_choice, &o->bench, "off|on" },
     };
     return cmdline_apply(cmdline, table, sizeof(table) / sizeof(table[0]), report, ctx);
 }

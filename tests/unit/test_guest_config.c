@@ -30,7 +30,7 @@ TEST(defaults_and_full_form)
 TEST(every_problem_reported)
 {
     CHECK_EQ(parse("mode=vm86 mem=0 colour=blue", 100), -1);
-    CHECK_HAS(rep.msg[0], "mode=vm86: expected real16, prot32 or long64");
+    CHECK_HAS(rep.msg[0], "mode=vm86: expected one of real16|prot32|long64");
     CHECK_HAS(rep.msg[1], "mem=0: expected MiB from 1 to 1024");
     CHECK_HAS(rep.msg[2], "unknown option 'colour' ignored");
     CHECK_HAS(rep.msg[3], "no name=");
