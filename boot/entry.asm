@@ -15,6 +15,8 @@ MB2_BOOTLOADER_MAGIC equ 0x36d76289
 CR0_PE   equ 1 << 0
 CR0_WP   equ 1 << 16
 CR0_PG   equ 1 << 31
+CR0_NW   equ 1 << 29
+CR0_CD   equ 1 << 30
 CR4_PAE  equ 1 << 5
 EFER_MSR equ 0xc0000080
 EFER_LME equ 1 << 8
@@ -100,9 +102,13 @@ _start:
     or eax, EFER_NXE
 .no_nx:
     wrmsr
+    ; Caches on: firmware may hand over with CR0.CD and NW set (Bochs'
+    ; BIOS does), and nothing later would clear them.
     mov eax, cr0
+    and eax, ~(CR0_CD | CR0_NW)
     or eax, CR0_PE | CR0_PG | CR0_WP
     mov cr0, eax
+    wbinvd
 
     lgdt [boot_gdt_ptr]
     jmp 0x08:long_mode_entry

@@ -7,6 +7,8 @@
 CR0_PE equ 1 << 0
 CR0_WP equ 1 << 16
 CR0_PG equ 1 << 31
+CR0_NW equ 1 << 29
+CR0_CD equ 1 << 30
 CR4_PAE equ 1 << 5
 EFER_MSR equ 0xc0000080
 
@@ -51,7 +53,8 @@ tramp_pm32:
     rdmsr
     or eax, [ebx + OFF(tramp_efer)]
     wrmsr
-    mov eax, cr0
+    mov eax, cr0                ; an AP leaves reset with CD and NW set:
+    and eax, ~(CR0_CD | CR0_NW) ; caches on, as on the BSP
     or eax, CR0_PG | CR0_WP
     mov cr0, eax
     jmp far [ebx + OFF(tramp_far64)]

@@ -41,6 +41,18 @@ start:
     mov rax, cr0
     test eax, 1 << 5
     CHECK z, "CR0.NE cleared by the guest reads back as 0"
+    mov rax, cr0
+    or eax, 1 << 30             ; CD: the guest sees it set, Keel's caches stay on
+    mov cr0, rax
+    mov rax, cr0
+    bt eax, 30
+    CHECK c, "CR0.CD set by the guest reads back as 1"
+    mov rax, cr0
+    and eax, ~(1 << 30)
+    mov cr0, rax
+    mov rax, cr0
+    or eax, 1 << 30
+    mov cr0, rax                ; and leave it set: Keel must not inherit it
     FAULT_BEGIN 13
     mov rax, cr4
     or eax, 1 << 13

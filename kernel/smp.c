@@ -13,8 +13,6 @@
 
 #define AP_STACK_FRAMES 4
 #define AP_ANSWER_US 200000         /* an AP reaches C in far less */
-#define EFER_LME (1ull << 8)
-#define EFER_NXE (1ull << 11)
 
 /* boot/trampoline.asm */
 extern const uint8_t trampoline_start[], trampoline_end[], tramp_pm32[], tramp_lm64[],
@@ -125,7 +123,7 @@ static void prepare_trampoline(uint64_t page)
     put32(TRAMP(page, tramp_far32), page + (uint64_t)(tramp_pm32 - trampoline_start));
     put32(TRAMP(page, tramp_far64), page + (uint64_t)(tramp_lm64 - trampoline_start));
     put64(TRAMP(page, tramp_cr3), read_cr3());
-    put32(TRAMP(page, tramp_efer), rdmsr(MSR_IA32_EFER) & (EFER_LME | EFER_NXE));
+    put32(TRAMP(page, tramp_efer), rdmsr(MSR_IA32_EFER) & (X86_EFER_LME | X86_EFER_NXE));
     put64(TRAMP(page, tramp_entry), (uint64_t)(uintptr_t)ap_entry);
 }
 

@@ -4,8 +4,6 @@
 #include "kernel/lib/fmt.h"
 #include "kernel/percpu.h"
 
-#define X86_FEATURE_VMX_ECX (1u << 5)       /* CPUID.1:ECX */
-#define X86_FEATURE_SMX_ECX (1u << 6)
 
 /* IA32_FEATURE_CONTROL bits: SDM volume 4, and "Enabling and Entering VMX
  * Operation" */

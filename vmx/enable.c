@@ -8,8 +8,6 @@
 #include "vmx/vmx.h"
 #include "vmx/vmx_ops.h"
 
-#define CPUID1_ECX_XSAVE (1u << 26)
-#define CR4_OSXSAVE (1ull << 18)
 
 
 /* Apply the fixed bits: set what must be 1, clear what must be 0. Returns
@@ -36,7 +34,7 @@ bool hardware_enable(void)
                                 m->msr[VMXCAP_CR0_FIXED1], 0);
     /* OSXSAVE too where the CPU has XSAVE: XSETBV, done for guests,
      * needs it in VMX root operation. */
-    uint64_t osxsave = cpuid(1, 0).ecx & CPUID1_ECX_XSAVE ? CR4_OSXSAVE : 0;
+    uint64_t osxsave = cpuid(1, 0).ecx & X86_FEATURE_XSAVE_ECX ? X86_CR4_OSXSAVE : 0;
     uint64_t bad4 = apply_fixed("CR4", read_cr4, write_cr4, m->msr[VMXCAP_CR4_FIXED0],
                                 m->msr[VMXCAP_CR4_FIXED1], X86_CR4_VMXE | osxsave);
     if (bad0 || bad4) {

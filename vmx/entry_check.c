@@ -1,4 +1,5 @@
 #include "vmx/entry_check.h"
+#include "arch/x86/x86.h"
 #include "kernel/lib/fmt.h"
 
 #define S_CONTROLS "Checks on VMX Controls"
@@ -9,24 +10,8 @@
 #define S_GUEST_RIP "Checks on Guest RIP, RFLAGS, and SSP"
 #define S_GUEST_NONREG "Checks on Guest Non-Register State"
 
-#define CR0_PE (1ull << 0)
-#define CR0_PG (1ull << 31)
-#define CR4_PAE (1ull << 5)
-#define CR4_PCIDE (1ull << 17)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
 #define EFER_RESERVED (~((1ull << 0) | (1ull << 8) | (1ull << 10) | (1ull << 11)))
-#define RFLAGS_RESERVED_ONE (1ull << 1)
 #define RFLAGS_RESERVED_ZERO ((1ull << 3) | (1ull << 5) | (1ull << 15) | ~0x3fffffull)
-#define RFLAGS_VM (1ull << 17)
-#define AR_TYPE(ar) ((ar) & 0xf)
-#define AR_S (1u << 4)
-#define AR_DPL(ar) (((ar) >> 5) & 3)
-#define AR_P (1u << 7)
-#define AR_L (1u << 13)
-#define AR_DB (1u << 14)
-#define AR_G (1u << 15)
-#define AR_UNUSABLE (1u << 16)
 
 struct ctx {
     const struct vmcs_image *img;
@@ -102,7 +87,7 @@ static bool check_controls(struct ctx *c)
         return fail(c, S_CONTROLS, "\"unrestricted guest\" requires \"enable EPT\"", "proc2 0x%x",
                     proc2);
     uint64_t intr = GET(VM_ENTRY_INTR_INFO_FIELD);
-    if ((intr >> 31) && (intr & (1u << 11)) && !(GET(GUEST_CR0) & CR0_PE))
+    if ((intr >> 31) && (intr & (1u << 11)) && !(GET(GUEST_CR0) & X86_CR0_PE))
         return fail(c, S_CONTROLS, "no error code delivered by event injection when CR0.PE is 0",
                     "VM-entry interruption information 0x%llx", (unsigned long long)intr);
     if (proc2 & VMX_PROC2_ENABLE_EPT) {
@@ -145,7 +130,7 @@ static bool check_host(struct ctx *c)
                     (unsigned long long)GET(HOST_TR_SELECTOR));
     if (!(exit & VMX_EXIT_HOST_ADDR_SPACE_SIZE))
         return fail(c, S_HOST, "\"host address-space size\" 1 for a 64-bit host", "exit 0x%x", exit);
-    if (!(cr4 & CR4_PAE))
+    if (!(cr4 & X86_CR4_PAE))
         return fail(c, S_HOST, "host CR4.PAE 1 when \"host address-space size\" is 1", "CR4 0x%llx",
                     (unsigned long long)cr4);
     if (!canonical(GET(HOST_RIP)))
@@ -158,7 +143,7 @@ static bool check_host(struct ctx *c)
                         vmcs_field_name(bases[i]), (unsigned long long)img_get(c->img, bases[i]));
     if (exit & VMX_EXIT_LOAD_EFER) {
         uint64_t efer = GET(HOST_IA32_EFER);
-        if (!(efer & EFER_LMA) || !(efer & EFER_LME))
+        if (!(efer & X86_EFER_LMA) || !(efer & X86_EFER_LME))
             return fail(c, S_HOST, "host IA32_EFER.LMA and LME equal \"host address-space size\"",
                         "EFER 0x%llx", (unsigned long long)efer);
     }
@@ -174,9 +159,9 @@ struct seg {
  * 0; if any of bits 31:20 is 1, G must be 1). */
 static bool limit_ok(uint64_t limit, uint32_t ar)
 {
-    if ((limit & 0xfff) != 0xfff && (ar & AR_G))
+    if ((limit & 0xfff) != 0xfff && (ar & VMX_AR_G))
         return false;
-    if ((limit >> 20) && !(ar & AR_G))
+    if ((limit >> 20) && !(ar & VMX_AR_G))
         return false;
     return true;
 }
@@ -187,20 +172,20 @@ static bool check_guest_cr(struct ctx *c, bool ia32e, bool ug)
     uint64_t cr0 = GET(GUEST_CR0), cr4 = GET(GUEST_CR4);
     uint64_t fixed0 = m->msr[VMXCAP_CR0_FIXED0];
     if (ug)
-        fixed0 &= ~(CR0_PE | CR0_PG);
+        fixed0 &= ~(X86_CR0_PE | X86_CR0_PG);
     if ((fixed0 & ~cr0) || (cr0 & ~m->msr[VMXCAP_CR0_FIXED1] & 0xffffffff))
         return fail(c, S_GUEST_CR, "guest CR0 fixed bits (IA32_VMX_CR0_FIXED0/1)", "CR0 0x%llx",
                     (unsigned long long)cr0);
-    if ((cr0 & CR0_PG) && !(cr0 & CR0_PE))
+    if ((cr0 & X86_CR0_PG) && !(cr0 & X86_CR0_PE))
         return fail(c, S_GUEST_CR, "CR0.PG set without CR0.PE", "CR0 0x%llx",
                     (unsigned long long)cr0);
     if ((m->msr[VMXCAP_CR4_FIXED0] & ~cr4) || (cr4 & ~m->msr[VMXCAP_CR4_FIXED1] & 0xffffffff))
         return fail(c, S_GUEST_CR, "guest CR4 fixed bits (IA32_VMX_CR4_FIXED0/1)", "CR4 0x%llx",
                     (unsigned long long)cr4);
-    if (ia32e && (!(cr0 & CR0_PG) || !(cr4 & CR4_PAE)))
+    if (ia32e && (!(cr0 & X86_CR0_PG) || !(cr4 & X86_CR4_PAE)))
         return fail(c, S_GUEST_CR, "\"IA-32e mode guest\" needs CR0.PG and CR4.PAE",
                     "CR0 0x%llx CR4 0x%llx", (unsigned long long)cr0, (unsigned long long)cr4);
-    if (!ia32e && (cr4 & CR4_PCIDE))
+    if (!ia32e && (cr4 & X86_CR4_PCIDE))
         return fail(c, S_GUEST_CR, "CR4.PCIDE 0 outside IA-32e mode", "CR4 0x%llx",
                     (unsigned long long)cr4);
     if ((uint32_t)GET(VM_ENTRY_CONTROLS) & VMX_ENTRY_LOAD_DEBUG_CONTROLS && (GET(GUEST_DR7) >> 32))
@@ -211,10 +196,10 @@ static bool check_guest_cr(struct ctx *c, bool ia32e, bool ug)
         if (efer & EFER_RESERVED)
             return fail(c, S_GUEST_CR, "guest IA32_EFER reserved bits 0", "EFER 0x%llx",
                         (unsigned long long)efer);
-        if (!!(efer & EFER_LMA) != ia32e)
+        if (!!(efer & X86_EFER_LMA) != ia32e)
             return fail(c, S_GUEST_CR, "guest IA32_EFER.LMA equals \"IA-32e mode guest\"",
                         "EFER 0x%llx", (unsigned long long)efer);
-        if ((cr0 & CR0_PG) && !!(efer & EFER_LMA) != !!(efer & EFER_LME))
+        if ((cr0 & X86_CR0_PG) && !!(efer & X86_EFER_LMA) != !!(efer & X86_EFER_LME))
             return fail(c, S_GUEST_CR, "guest IA32_EFER.LMA equals LME when CR0.PG is 1",
                         "EFER 0x%llx", (unsigned long long)efer);
     }
@@ -234,38 +219,38 @@ static bool check_guest_segments(struct ctx *c, bool ia32e, bool ug, bool real)
     struct seg ss = seg_of(c, "SS", VMCS_GUEST_SS_SELECTOR);
     struct seg tr = seg_of(c, "TR", VMCS_GUEST_TR_SELECTOR);
     struct seg ldtr = seg_of(c, "LDTR", VMCS_GUEST_LDTR_SELECTOR);
-    unsigned cs_type = AR_TYPE(cs.ar);
+    unsigned cs_type = VMX_AR_TYPE(cs.ar);
     bool cs_type_ok = cs_type == 9 || cs_type == 11 || cs_type == 13 || cs_type == 15 ||
                       (ug && cs_type == 3);
     if (!cs_type_ok)
         return fail(c, S_GUEST_SEG, "guest CS type 9, 11, 13 or 15 (3 with unrestricted guest)",
                     "type %u", cs_type);
-    if (!(cs.ar & AR_S) || !(cs.ar & AR_P))
+    if (!(cs.ar & VMX_AR_S) || !(cs.ar & VMX_AR_P))
         return fail(c, S_GUEST_SEG, "guest CS is a present code or data segment (S = 1, P = 1)",
                     "AR 0x%x", cs.ar);
-    if (ia32e && (cs.ar & AR_L) && (cs.ar & AR_DB))
+    if (ia32e && (cs.ar & VMX_AR_L) && (cs.ar & VMX_AR_DB))
         return fail(c, S_GUEST_SEG, "guest CS.L and CS.D both set",
                     "CS access rights 0x%x in IA-32e mode", cs.ar);
-    if (!(ss.ar & AR_UNUSABLE)) {
-        if (AR_TYPE(ss.ar) != 3 && AR_TYPE(ss.ar) != 7)
-            return fail(c, S_GUEST_SEG, "guest SS type 3 or 7", "type %u", AR_TYPE(ss.ar));
-        if (real && AR_DPL(ss.ar) != 0)
+    if (!(ss.ar & VMX_AR_UNUSABLE)) {
+        if (VMX_AR_TYPE(ss.ar) != 3 && VMX_AR_TYPE(ss.ar) != 7)
+            return fail(c, S_GUEST_SEG, "guest SS type 3 or 7", "type %u", VMX_AR_TYPE(ss.ar));
+        if (real && VMX_AR_DPL(ss.ar) != 0)
             return fail(c, S_GUEST_SEG, "guest SS.DPL 0 when CR0.PE is 0", "DPL %u",
-                        AR_DPL(ss.ar));
+                        VMX_AR_DPL(ss.ar));
     }
-    if ((cs_type == 9 || cs_type == 11) && !real && !(ss.ar & AR_UNUSABLE) &&
-        AR_DPL(cs.ar) != AR_DPL(ss.ar))
+    if ((cs_type == 9 || cs_type == 11) && !real && !(ss.ar & VMX_AR_UNUSABLE) &&
+        VMX_AR_DPL(cs.ar) != VMX_AR_DPL(ss.ar))
         return fail(c, S_GUEST_SEG, "guest CS.DPL equals SS.DPL for non-conforming code",
-                    "CS.DPL %u SS.DPL %u", AR_DPL(cs.ar), AR_DPL(ss.ar));
+                    "CS.DPL %u SS.DPL %u", VMX_AR_DPL(cs.ar), VMX_AR_DPL(ss.ar));
     static const uint32_t all[] = { VMCS_GUEST_ES_SELECTOR, VMCS_GUEST_CS_SELECTOR,
                                     VMCS_GUEST_SS_SELECTOR, VMCS_GUEST_DS_SELECTOR,
                                     VMCS_GUEST_FS_SELECTOR, VMCS_GUEST_GS_SELECTOR };
     static const char *const names[] = { "ES", "CS", "SS", "DS", "FS", "GS" };
     for (unsigned i = 0; i < 6; i++) {
         struct seg s = seg_of(c, names[i], all[i]);
-        if (s.ar & AR_UNUSABLE)
+        if (s.ar & VMX_AR_UNUSABLE)
             continue;
-        if (!(s.ar & AR_P) || !(s.ar & AR_S))
+        if (!(s.ar & VMX_AR_P) || !(s.ar & VMX_AR_S))
             return fail(c, S_GUEST_SEG, "usable guest segments present, S = 1", "%s AR 0x%x",
                         s.name, s.ar);
         if (!limit_ok(img_get(c->img, s.limit), s.ar))
@@ -276,14 +261,14 @@ static bool check_guest_segments(struct ctx *c, bool ia32e, bool ug, bool real)
             return fail(c, S_GUEST_SEG, "guest CS, SS, DS, ES base bits 63:32 0", "%s base 0x%llx",
                         s.name, (unsigned long long)img_get(c->img, s.base));
     }
-    if (tr.ar & AR_UNUSABLE)
+    if (tr.ar & VMX_AR_UNUSABLE)
         return fail(c, S_GUEST_SEG, "guest TR usable", "AR 0x%x", tr.ar);
-    if (!(AR_TYPE(tr.ar) == 11 || (!ia32e && AR_TYPE(tr.ar) == 3)) || (tr.ar & AR_S) ||
-        !(tr.ar & AR_P))
+    if (!(VMX_AR_TYPE(tr.ar) == 11 || (!ia32e && VMX_AR_TYPE(tr.ar) == 3)) || (tr.ar & VMX_AR_S) ||
+        !(tr.ar & VMX_AR_P))
         return fail(c, S_GUEST_SEG, "guest TR is a present busy TSS (type 11, or 3 outside "
                     "IA-32e mode; S = 0)", "AR 0x%x", tr.ar);
-    if (!(ldtr.ar & AR_UNUSABLE) &&
-        (AR_TYPE(ldtr.ar) != 2 || (ldtr.ar & AR_S) || !(ldtr.ar & AR_P)))
+    if (!(ldtr.ar & VMX_AR_UNUSABLE) &&
+        (VMX_AR_TYPE(ldtr.ar) != 2 || (ldtr.ar & VMX_AR_S) || !(ldtr.ar & VMX_AR_P)))
         return fail(c, S_GUEST_SEG, "guest LDTR unusable or a present LDT (type 2, S = 0)",
                     "AR 0x%x", ldtr.ar);
     return true;
@@ -300,7 +285,7 @@ static bool check_guest_rest(struct ctx *c, bool ia32e)
                     (unsigned long long)GET(GUEST_GDTR_LIMIT),
                     (unsigned long long)GET(GUEST_IDTR_LIMIT));
     uint64_t rip = GET(GUEST_RIP);
-    bool cs_l = GET(GUEST_CS_AR_BYTES) & AR_L;
+    bool cs_l = GET(GUEST_CS_AR_BYTES) & VMX_AR_L;
     if ((!ia32e || !cs_l) && (rip >> 32))
         return fail(c, S_GUEST_RIP, "guest RIP bits 63:32 0 outside 64-bit mode", "RIP 0x%llx",
                     (unsigned long long)rip);
@@ -308,10 +293,10 @@ static bool check_guest_rest(struct ctx *c, bool ia32e)
         return fail(c, S_GUEST_RIP, "guest RIP canonical in 64-bit mode", "RIP 0x%llx",
                     (unsigned long long)rip);
     uint64_t rflags = GET(GUEST_RFLAGS);
-    if (!(rflags & RFLAGS_RESERVED_ONE) || (rflags & RFLAGS_RESERVED_ZERO))
+    if (!(rflags & X86_RFLAGS_FIXED) || (rflags & RFLAGS_RESERVED_ZERO))
         return fail(c, S_GUEST_RIP, "guest RFLAGS reserved bits (bit 1 = 1, 3, 5, 15, 63:22 = 0)",
                     "RFLAGS 0x%llx", (unsigned long long)rflags);
-    if (ia32e && (rflags & RFLAGS_VM))
+    if (ia32e && (rflags & X86_RFLAGS_VM))
         return fail(c, S_GUEST_RIP, "guest RFLAGS.VM 0 in IA-32e mode", "RFLAGS 0x%llx",
                     (unsigned long long)rflags);
     if (GET(GUEST_ACTIVITY_STATE) > 3)
@@ -337,7 +322,7 @@ bool vmentry_check(const struct vmcs_image *img, const struct vmx_msrs *caps,
                          ? (uint32_t)img_get(img, VMCS_SECONDARY_VM_EXEC_CONTROL) : 0;
     bool ia32e = entry & VMX_ENTRY_IA32E_MODE_GUEST;
     bool ug = proc2 & VMX_PROC2_UNRESTRICTED_GUEST;
-    bool real = !(img_get(img, VMCS_GUEST_CR0) & CR0_PE);
+    bool real = !(img_get(img, VMCS_GUEST_CR0) & X86_CR0_PE);
     return check_controls(&c) && check_host(&c) && check_guest_cr(&c, ia32e, ug) &&
            check_guest_segments(&c, ia32e, ug, real) && check_guest_rest(&c, ia32e);
 }

@@ -6,9 +6,6 @@
 
 #define HV_LEAF_BASE   0x40000000u
 #define HV_LEAF_MAX    0x40000001u
-#define CPUID1_ECX_MONITOR (1u << 3)
-#define CPUID1_ECX_VMX     (1u << 5)
-#define CPUID1_ECX_HYPERVISOR (1u << 31)
 
 /* "KeelKeelKeel" in EBX, ECX, EDX */
 #define KEEL_SIGNATURE 0x6c65654bu
@@ -24,8 +21,8 @@ enum exit_action exit_cpuid(struct vcpu *v)
     } else {
         r = cpuid(leaf, sub);
         if (leaf == 1) {
-            r.ecx &= ~(CPUID1_ECX_VMX | CPUID1_ECX_MONITOR);
-            r.ecx |= CPUID1_ECX_HYPERVISOR;
+            r.ecx &= ~(X86_FEATURE_VMX_ECX | X86_FEATURE_MONITOR_ECX);
+            r.ecx |= X86_FEATURE_HYPERVISOR_ECX;
         }
     }
     v->regs.rax = r.eax;

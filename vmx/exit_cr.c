@@ -16,12 +16,6 @@
 #define CR_Q_LMSW(q)    (((q) >> 16) & 0xffff)
 enum { CR_MOV_TO, CR_MOV_FROM, CR_CLTS, CR_LMSW };
 
-#define CR0_TS (1ull << 3)
-#define CR0_NW (1ull << 29)
-#define CR0_CD (1ull << 30)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
-#define CR4_PAE X86_CR4_PAE
 
 static enum exit_action gp(void)
 {
@@ -57,30 +51,30 @@ static enum exit_action guest_write_cr0(struct vcpu *v, uint64_t val)
     if (vmcs_config.ctl[VMX_PROC2] & VMX_PROC2_UNRESTRICTED_GUEST)
         fixed0 &= ~(X86_CR0_PE | X86_CR0_PG);
     if ((val >> 32) || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)) ||
-        ((val & CR0_NW) && !(val & CR0_CD)))
+        ((val & X86_CR0_NW) && !(val & X86_CR0_CD)))
         return gp();            /* SDM: MOV to CR0 #GP conditions */
     uint64_t efer = vmread(VMCS_GUEST_IA32_EFER);
     bool pg_on = (val & X86_CR0_PG) && !(vmread(VMCS_GUEST_CR0) & X86_CR0_PG);
     bool pg_off = !(val & X86_CR0_PG) && (vmread(VMCS_GUEST_CR0) & X86_CR0_PG);
-    if (pg_on && (efer & EFER_LME)) {
+    if (pg_on && (efer & X86_EFER_LME)) {
         /* Entering IA-32e mode: LMA and the entry control follow. */
-        if (!(vmread(VMCS_GUEST_CR4) & CR4_PAE))
+        if (!(vmread(VMCS_GUEST_CR4) & X86_CR4_PAE))
             return gp();
-        vmwrite(VMCS_GUEST_IA32_EFER, efer | EFER_LMA);
+        vmwrite(VMCS_GUEST_IA32_EFER, efer | X86_EFER_LMA);
         vmwrite(VMCS_VM_ENTRY_CONTROLS,
                 vmread(VMCS_VM_ENTRY_CONTROLS) | VMX_ENTRY_IA32E_MODE_GUEST);
-    } else if (pg_on && (vmread(VMCS_GUEST_CR4) & CR4_PAE) && !load_pdptes(v)) {
+    } else if (pg_on && (vmread(VMCS_GUEST_CR4) & X86_CR4_PAE) && !load_pdptes(v)) {
         return gp();
-    } else if (pg_off && (efer & EFER_LMA)) {
-        vmwrite(VMCS_GUEST_IA32_EFER, efer & ~EFER_LMA);
+    } else if (pg_off && (efer & X86_EFER_LMA)) {
+        vmwrite(VMCS_GUEST_IA32_EFER, efer & ~X86_EFER_LMA);
         vmwrite(VMCS_VM_ENTRY_CONTROLS,
                 vmread(VMCS_VM_ENTRY_CONTROLS) & ~VMX_ENTRY_IA32E_MODE_GUEST);
     }
-    if (pg_off && (vmread(VMCS_GUEST_CS_AR_BYTES) & SEG_AR_L))
+    if (pg_off && (vmread(VMCS_GUEST_CS_AR_BYTES) & VMX_AR_L))
         return gp();            /* leaving paging from 64-bit code */
     vmwrite(VMCS_CR0_READ_SHADOW, val);
     /* CD and NW stay in the read shadow only: the CPU's caches stay on. */
-    vmwrite(VMCS_GUEST_CR0, ((val | fixed0) & fixed1) & ~(CR0_CD | CR0_NW));
+    vmwrite(VMCS_GUEST_CR0, ((val | fixed0) & fixed1) & ~(X86_CR0_CD | X86_CR0_NW));
     return EXIT_NEXT_INSTRUCTION;
 }
 
@@ -103,9 +97,9 @@ enum exit_action exit_cr_access(struct vcpu *v)
     switch (CR_Q_TYPE(q)) {
     case CR_MOV_TO:
         if (cr == 0)
-            return guest_write_cr0(v, guest_word(v, gpr_get(v, reg)));
+            return guest_write_cr0(v, gpr_get(v, reg) & guest_word_mask());
         if (cr == 4)
-            return guest_write_cr4(v, guest_word(v, gpr_get(v, reg)));
+            return guest_write_cr4(v, gpr_get(v, reg) & guest_word_mask());
         if (cr == 8) {
             uint64_t val = gpr_get(v, reg);
             if (val > 15)
@@ -121,8 +115,8 @@ enum exit_action exit_cr_access(struct vcpu *v)
         }
         break;
     case CR_CLTS:
-        vmwrite(VMCS_CR0_READ_SHADOW, vmread(VMCS_CR0_READ_SHADOW) & ~CR0_TS);
-        vmwrite(VMCS_GUEST_CR0, vmread(VMCS_GUEST_CR0) & ~CR0_TS);
+        vmwrite(VMCS_CR0_READ_SHADOW, vmread(VMCS_CR0_READ_SHADOW) & ~X86_CR0_TS);
+        vmwrite(VMCS_GUEST_CR0, vmread(VMCS_GUEST_CR0) & ~X86_CR0_TS);
         return EXIT_NEXT_INSTRUCTION;
     case CR_LMSW: {
         /* LMSW sets PE, MP, EM, TS; it can set PE but never clear it. */
@@ -151,17 +145,17 @@ enum exit_action exit_dr_access(struct vcpu *v)
     if (q & DR_Q_FROM) {
         uint64_t val = dr < 4 ? v->dr[dr] : dr == 6 ? (v->dr6 | 0xffff0ff0ull)
                                                     : vmread(VMCS_GUEST_DR7);
-        gpr_set(v, reg, guest_word(v, val));
+        gpr_set(v, reg, val & guest_word_mask());
     } else {
         uint64_t val = gpr_get(v, reg);
         if (dr < 4)
             v->dr[dr] = val;
         else if (dr == 6)
             v->dr6 = val;
-        else if (guest_word(v, val) >> 32)
+        else if ((val & guest_word_mask()) >> 32)
             return gp();
         else
-            vmwrite(VMCS_GUEST_DR7, guest_word(v, val) | 0x400);
+            vmwrite(VMCS_GUEST_DR7, (val & guest_word_mask()) | 0x400);
     }
     return EXIT_NEXT_INSTRUCTION;
 }

@@ -11,7 +11,6 @@
 #define INTR_INFO_VECTOR(i) ((i) & 0xff)
 #define INTR_INFO_TYPE(i)   (((i) >> 8) & 7)
 #define INTR_TYPE_NMI 2
-#define RFLAGS_IF (1ull << 9)
 
 enum exit_action exit_exception_nmi(struct vcpu *v)
 {
@@ -67,6 +66,6 @@ enum exit_action exit_hlt(struct vcpu *v)
     /* Keel gives guests no interrupt source yet, so HLT never ends. */
     uint64_t rflags = vmread(VMCS_GUEST_RFLAGS);
     guest_stop(v->guest, "halted at RIP 0x%llx with interrupts %s and no interrupt source",
-               (unsigned long long)vmread(VMCS_GUEST_RIP), rflags & RFLAGS_IF ? "on" : "off");
+               (unsigned long long)vmread(VMCS_GUEST_RIP), rflags & X86_RFLAGS_IF ? "on" : "off");
     return EXIT_STOP;
 }

@@ -8,16 +8,9 @@
 #include "vmx/gpr.h"
 #include "vmx/vmx.h"
 
-#define MSR_IA32_TSC           0x10
-#define MSR_IA32_SYSENTER_CS   0x174
-#define MSR_IA32_SYSENTER_ESP  0x175
-#define MSR_IA32_SYSENTER_EIP  0x176
-#define MSR_IA32_MISC_ENABLE   0x1a0
-#define MSR_IA32_MTRRCAP       0xfe
 #define FEATURE_CONTROL_LOCKED 1ull     /* locked, VMX off: no nested VMX */
 #define APIC_BASE_DEFAULT      0xfee00900ull    /* enabled, BSP */
 #define EFER_WRITABLE          ((1ull << 0) | (1ull << 8) | (1ull << 11))  /* SCE LME NXE */
-#define EFER_LMA               (1ull << 10)
 
 static uint32_t vmcs_field_for(uint32_t msr)
 {
@@ -95,14 +88,14 @@ enum exit_action exit_wrmsr(struct vcpu *v)
     uint32_t msr = (uint32_t)v->regs.rcx;
     uint64_t val = (uint32_t)v->regs.rax | v->regs.rdx << 32;
     if (msr == MSR_IA32_EFER) {
-        if (val & ~(EFER_WRITABLE | EFER_LMA))
+        if (val & ~(EFER_WRITABLE | X86_EFER_LMA))
             return refuse(v, "WRMSR (reserved EFER bits)", msr);
         /* LMA is the CPU's to set (on CR0.PG with LME): keep it. LME
          * cannot change while paging is on. */
         uint64_t old = vmread(VMCS_GUEST_IA32_EFER);
         if ((vmread(VMCS_GUEST_CR0) & X86_CR0_PG) && ((val ^ old) & (1ull << 8)))
             return refuse(v, "WRMSR (EFER.LME with paging on)", msr);
-        vmwrite(VMCS_GUEST_IA32_EFER, (val & EFER_WRITABLE) | (old & EFER_LMA));
+        vmwrite(VMCS_GUEST_IA32_EFER, (val & EFER_WRITABLE) | (old & X86_EFER_LMA));
         return EXIT_NEXT_INSTRUCTION;
     }
     if (msr == MSR_IA32_PAT && !pat_valid(val))

@@ -5,7 +5,6 @@
 #include "vmx/gpr.h"
 #include "vmx/hypercall.h"
 
-#define AR_DPL(ar) (((ar) >> 5) & 3)
 
 /* Out of line: they need a frame that VMCALL's hot path (HC_NOP) should not pay for. */
 static __attribute__((noinline)) int64_t console_write(struct vcpu *v, uint64_t gpa, uint64_t len)
@@ -71,7 +70,7 @@ static __attribute__((noinline)) enum exit_action hypercall(struct vcpu *v, uint
 
 enum exit_action exit_vmcall(struct vcpu *v)
 {
-    if (AR_DPL(vmread(VMCS_GUEST_SS_AR_BYTES)) != 0) {
+    if (VMX_AR_DPL(vmread(VMCS_GUEST_SS_AR_BYTES)) != 0) {
         inject_exception(VECTOR_UD, false, 0);      /* not for user mode */
         return EXIT_RESUME;
     }

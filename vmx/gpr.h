@@ -27,20 +27,14 @@ static inline void gpr_set(struct vcpu *v, unsigned n, uint64_t val)
         *gpr_slot(v, n) = val;
 }
 
-#define SEG_AR_L (1u << 13)     /* CS.L: 64-bit code */
 
 /* The bits of a general register the guest's current mode uses: all 64
  * in 64-bit mode (CS.L), the low 32 otherwise (the mode a guest started
  * in may have changed since). */
 static inline uint64_t guest_word_mask(void)
 {
-    return vmread(VMCS_GUEST_CS_AR_BYTES) & SEG_AR_L ? ~0ull : 0xffffffffull;
+    return vmread(VMCS_GUEST_CS_AR_BYTES) & VMX_AR_L ? ~0ull : 0xffffffffull;
 }
 
-static inline uint64_t guest_word(struct vcpu *v, uint64_t val)
-{
-    (void)v;
-    return val & guest_word_mask();
-}
 
 #endif

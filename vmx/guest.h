@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arch/x86/x86.h"
 #include "kernel/guest_config.h"
 #include "vmx/ept.h"
 
@@ -27,6 +28,12 @@ _Static_assert(offsetof(struct guest_regs, rsi) == 5 * 8, "entry.asm GR_RSI");
 _Static_assert(offsetof(struct guest_regs, rdi) == 6 * 8, "entry.asm GR_RDI");
 _Static_assert(offsetof(struct guest_regs, r8) == 7 * 8, "entry.asm GR_R8");
 _Static_assert(offsetof(struct guest_regs, r15) == 14 * 8, "entry.asm GR_R15");
+
+/* The XSAVE components a guest may enable with XSETBV: those whose rules
+ * exit_xsetbv.c checks (others, such as AMX's, could make Keel's own
+ * XSETBV fault), and that scrub_cpu_state resets between guests. */
+#define GUEST_XCR0_ALLOWED (X86_XCR0_X87 | X86_XCR0_SSE | X86_XCR0_AVX | X86_XCR0_BNDREGS | \
+                            X86_XCR0_BNDCSR | X86_XCR0_AVX512 | X86_XCR0_PKRU)
 
 enum guest_state { GUEST_CREATED, GUEST_RUNNING, GUEST_EXITED, GUEST_STOPPED };
 
@@ -83,6 +90,10 @@ void vmcs_load(const struct vmcs_image *img);
 /* VMX-preemption timer value for `tsc_ticks` on this CPU (IA32_VMX_MISC
  * bits 4:0 give the rate), at least 1, at most the 32-bit field's limit. */
 uint32_t vmx_preemption_timer_value(uint64_t tsc_ticks);
+
+/* MSRs guests use directly that VM exits do not switch (vmcs_setup.c). */
+#define GUEST_UNSWITCHED_MSRS 5
+extern const uint32_t guest_unswitched_msrs[GUEST_UNSWITCHED_MSRS];
 
 /* Shared by every VMCS: I/O bitmaps (everything exits) and MSR bitmap. */
 void vmx_bitmaps_init(void);

@@ -92,7 +92,7 @@ bool guest_create(struct guest *g, const void *image)
     g->vcpu.guest = g;
     g->vcpu.vpid = (uint16_t)(g->index + 1);    /* 0 is VMX root's own */
     g->vcpu.vmcs = mm_alloc_frames(1, FRAME_SIZE);
-    g->vcpu.pat = 0x0007040600070406ull;       /* the power-on PAT */
+    g->vcpu.pat = X86_PAT_POWER_ON;
     log_info("guest %s: %s, %llu MiB at host 0x%llx (EPT: %u x 1G, %u x 2M, %u x 4K), "
              "image %llu bytes at 0x%llx, entry 0x%llx", c->name, guest_mode_name(c->mode),
              (unsigned long long)(c->mem >> 20), (unsigned long long)g->ram, g->ept.pages[2],
@@ -104,22 +104,19 @@ bool guest_create(struct guest *g, const void *image)
 /* What VM exits leave with the CPU and the next guest on it must not see:
  * extended state (x87, SSE, AVX, ..., PKRU) and XCR0, CR2, and the MSRs
  * guests use directly (vmcs_setup.c). Reset them all. */
-#define MSR_STAR 0xc0000081
-#define MSR_LSTAR 0xc0000082
-#define MSR_CSTAR 0xc0000083
-#define MSR_SFMASK 0xc0000084
-#define CPUID1_ECX_XSAVE (1u << 26)
-#define XCR0_X87 1ull
-#define XCR0_CHECKED 0x2ffull           /* as exit_xsetbv.c lets guests set */
 #define MXCSR_DEFAULT 0x1f80
 #define FXSAVE_MXCSR_OFFSET 24
 
-static void scrub_cpu_state(void)
+static void scrub_cpu_state(const struct guest *g)
 {
-    static const uint32_t msrs[] = { MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK,
-                                     MSR_IA32_KERNEL_GS_BASE };
-    for (unsigned i = 0; i < sizeof(msrs) / sizeof(msrs[0]); i++)
-        wrmsr(msrs[i], 0);
+    /* CR0.CD and NW are Keel's (the guest/host mask): should a guest ever
+     * reach them, VM exits would leave them set, caches off for Keel. */
+    if (read_cr0() & (X86_CR0_CD | X86_CR0_NW)) {
+        log_err("guest %s left CR0.CD/NW set in Keel: cleared", g->cfg.name);
+        write_cr0(read_cr0() & ~(X86_CR0_CD | X86_CR0_NW));
+    }
+    for (unsigned i = 0; i < GUEST_UNSWITCHED_MSRS; i++)
+        wrmsr(guest_unswitched_msrs[i], 0);
     write_cr2(0);
     /* An all-zero area (but for MXCSR) restores every component to its
      * initial state: XRSTOR with XSTATE_BV = 0, or FXRSTOR. */
@@ -128,13 +125,13 @@ static void scrub_cpu_state(void)
         area = (uint8_t *)(uintptr_t)mm_alloc_frames(4, FRAME_SIZE);
         *(uint32_t *)(area + FXSAVE_MXCSR_OFFSET) = MXCSR_DEFAULT;
     }
-    if (cpuid(1, 0).ecx & CPUID1_ECX_XSAVE) {
+    if (cpuid(1, 0).ecx & X86_FEATURE_XSAVE_ECX) {
         struct cpuid_regs r = cpuid(0xd, 0);
-        uint64_t all = ((uint64_t)r.edx << 32 | r.eax) & XCR0_CHECKED;
+        uint64_t all = ((uint64_t)r.edx << 32 | r.eax) & GUEST_XCR0_ALLOWED;
         asm volatile("xsetbv" : : "c"(0), "a"((uint32_t)all), "d"((uint32_t)(all >> 32)));
         asm volatile("xrstor %0" : : "m"(*area), "a"((uint32_t)all), "d"((uint32_t)(all >> 32))
                      : "memory");
-        asm volatile("xsetbv" : : "c"(0), "a"((uint32_t)XCR0_X87), "d"(0));
+        asm volatile("xsetbv" : : "c"(0), "a"((uint32_t)X86_XCR0_X87), "d"(0));
     } else {
         asm volatile("fninit; fxrstor %0" : : "m"(*area) : "memory");
     }
@@ -162,8 +159,7 @@ void vcpu_run(struct vcpu *v)
     if (g->state != GUEST_CREATED || !load_vmcs(v))
         return;
     g->state = GUEST_RUNNING;
-    bool timer = (vmcs_config.ctl[VMX_PIN] & VMX_PIN_PREEMPTION_TIMER) &&
-                 (vmcs_config.ctl[VMX_EXIT] & VMX_EXIT_SAVE_PREEMPT_TIMER);
+    bool timer = vmx_has_preemption_timer();
     v->deadline = timer ? tsc_deadline(g->cfg.time_s * 1000000) : 0;
     if (!timer)
         log_warn("guest %s: no VMX-preemption timer on this CPU: no time budget", g->cfg.name);
@@ -183,5 +179,5 @@ void vcpu_run(struct vcpu *v)
         vmx_entry_failed(v, fail);
     guest_console_flush(g);
     vmclear(v->vmcs);
-    scrub_cpu_state();
+    scrub_cpu_state(g);
 }

@@ -10,6 +10,17 @@ enum vmcs_kind { CTRL = 0, EXIT = 1, GUEST = 2, HOST = 3 };
 #define VMCS_ENCODING_WIDTH(e) (((e) >> 13) & 3)
 #define VMCS_ENCODING_KIND(e)  (((e) >> 10) & 3)
 
+/* Segment access rights in the guest-state area (SDM "Format of the
+ * Guest-State Area": the descriptor's type..G bits, plus "unusable"). */
+#define VMX_AR_TYPE(ar) ((ar) & 0xf)
+#define VMX_AR_S        (1u << 4)
+#define VMX_AR_DPL(ar)  (((ar) >> 5) & 3)
+#define VMX_AR_P        (1u << 7)
+#define VMX_AR_L        (1u << 13)
+#define VMX_AR_DB       (1u << 14)
+#define VMX_AR_G        (1u << 15)
+#define VMX_AR_UNUSABLE (1u << 16)
+
 enum vmcs_field {
 #define FIELD(name, enc, width, kind) VMCS_##name = enc,
 #include "vmx/vmcs_fields.def"

@@ -1,6 +1,8 @@
 /* A vCPU's start state as data (SDM "Virtual-Machine Control Structures";
  * "Checks on Guest State Area" for what each start mode needs). */
 #include "vmx/vmcs_image.h"
+#include "arch/x86/desc.h"
+#include "arch/x86/x86.h"
 #include "kernel/lib/string.h"
 
 /* Segment access rights (SDM "Format of the Guest-State Area") */
@@ -10,26 +12,9 @@
 #define AR_DATA32    0xc093
 #define AR_CODE64    0xa09b     /* + L, G */
 #define AR_TSS_BUSY  0x008b     /* present, 32/64-bit busy TSS */
-#define AR_UNUSABLE  0x10000
-#define AR_DB        0x4000
 
-#define CR0_PE  (1ull << 0)
-#define CR0_ET  (1ull << 4)
-#define CR0_NE  (1ull << 5)
-#define CR0_PG  (1ull << 31)
-#define CR0_NW  (1ull << 29)
-#define CR0_CD  (1ull << 30)
-#define CR4_PAE (1ull << 5)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
-#define PAT_DEFAULT 0x0007040600070406ull
 #define DR7_DEFAULT 0x400
-#define RFLAGS_FIXED 0x2
 
-/* Host selectors: Keel's GDT (arch/x86/desc.h) */
-#define HOST_CS 0x08
-#define HOST_DS 0x10
-#define HOST_TR 0x18
 
 static int field_index(uint32_t field)
 {
@@ -119,13 +104,13 @@ static void host_state(struct vmcs_image *img, const struct vmcs_start *s)
     img_set(img, VMCS_HOST_CR0, h->cr0);
     img_set(img, VMCS_HOST_CR3, h->cr3);
     img_set(img, VMCS_HOST_CR4, h->cr4);
-    img_set(img, VMCS_HOST_CS_SELECTOR, HOST_CS);
-    img_set(img, VMCS_HOST_SS_SELECTOR, HOST_DS);
-    img_set(img, VMCS_HOST_DS_SELECTOR, HOST_DS);
-    img_set(img, VMCS_HOST_ES_SELECTOR, HOST_DS);
+    img_set(img, VMCS_HOST_CS_SELECTOR, GDT_KERNEL_CS);
+    img_set(img, VMCS_HOST_SS_SELECTOR, GDT_KERNEL_DS);
+    img_set(img, VMCS_HOST_DS_SELECTOR, GDT_KERNEL_DS);
+    img_set(img, VMCS_HOST_ES_SELECTOR, GDT_KERNEL_DS);
     img_set(img, VMCS_HOST_FS_SELECTOR, 0);
     img_set(img, VMCS_HOST_GS_SELECTOR, 0);
-    img_set(img, VMCS_HOST_TR_SELECTOR, HOST_TR);
+    img_set(img, VMCS_HOST_TR_SELECTOR, GDT_TSS);
     img_set(img, VMCS_HOST_FS_BASE, 0);
     img_set(img, VMCS_HOST_GS_BASE, h->gs_base);
     img_set(img, VMCS_HOST_TR_BASE, h->tr_base);
@@ -148,21 +133,21 @@ static void guest_state(struct vmcs_image *img, const struct vmcs_start *s)
     bool ug = s->config->ctl[VMX_PROC2] & VMX_PROC2_UNRESTRICTED_GUEST;
     uint64_t cr0_fixed0 = m->msr[VMXCAP_CR0_FIXED0];
     if (ug)
-        cr0_fixed0 &= ~(CR0_PE | CR0_PG);      /* unrestricted guest: may be 0 */
-    uint64_t cr0 = CR0_ET, cr4 = 0, efer = 0, cr3 = 0;
+        cr0_fixed0 &= ~(X86_CR0_PE | X86_CR0_PG);      /* unrestricted guest: may be 0 */
+    uint64_t cr0 = X86_CR0_ET, cr4 = 0, efer = 0, cr3 = 0;
     uint32_t code_ar = AR_CODE16, data_ar = AR_DATA16, limit = 0xffff;
 
     switch (c->mode) {
     case GUEST_REAL16:
         break;
     case GUEST_PROT32:
-        cr0 |= CR0_PE;
+        cr0 |= X86_CR0_PE;
         code_ar = AR_CODE32, data_ar = AR_DATA32, limit = 0xffffffff;
         break;
     case GUEST_LONG64:
-        cr0 |= CR0_PE | CR0_PG | CR0_NE;
-        cr4 |= CR4_PAE;
-        efer = EFER_LME | EFER_LMA;
+        cr0 |= X86_CR0_PE | X86_CR0_PG | X86_CR0_NE;
+        cr4 |= X86_CR4_PAE;
+        efer = X86_EFER_LME | X86_EFER_LMA;
         code_ar = AR_CODE64, data_ar = AR_DATA32, limit = 0xffffffff;
         cr3 = c->mem - GUEST_PT_PAGES(c->mem) * 4096;
         break;
@@ -170,7 +155,7 @@ static void guest_state(struct vmcs_image *img, const struct vmcs_start *s)
     /* CD and NW too: VM entries and exits never change them, so a guest's
      * setting would stay with the CPU, for Keel and the next guest. */
     img_set(img, VMCS_CR0_GUEST_HOST_MASK,
-            owned_bits(cr0_fixed0, m->msr[VMXCAP_CR0_FIXED1]) | CR0_CD | CR0_NW);
+            owned_bits(cr0_fixed0, m->msr[VMXCAP_CR0_FIXED1]) | X86_CR0_CD | X86_CR0_NW);
     img_set(img, VMCS_CR4_GUEST_HOST_MASK,
             owned_bits(m->msr[VMXCAP_CR4_FIXED0], m->msr[VMXCAP_CR4_FIXED1]));
     img_set(img, VMCS_CR0_READ_SHADOW, cr0);
@@ -187,7 +172,7 @@ static void guest_state(struct vmcs_image *img, const struct vmcs_start *s)
     for (unsigned i = 0; i < 5; i++)
         segment(img, data_segs[i], 0, limit, data_ar);
     segment(img, VMCS_GUEST_TR_SELECTOR, 0, 0xffff, AR_TSS_BUSY);
-    segment(img, VMCS_GUEST_LDTR_SELECTOR, 0, 0, AR_UNUSABLE);
+    segment(img, VMCS_GUEST_LDTR_SELECTOR, 0, 0, VMX_AR_UNUSABLE);
     img_set(img, VMCS_GUEST_GDTR_BASE, 0);
     img_set(img, VMCS_GUEST_GDTR_LIMIT, 0xffff);
     img_set(img, VMCS_GUEST_IDTR_BASE, 0);
@@ -195,14 +180,14 @@ static void guest_state(struct vmcs_image *img, const struct vmcs_start *s)
 
     img_set(img, VMCS_GUEST_RIP, c->entry);
     img_set(img, VMCS_GUEST_RSP, c->load);      /* the stack grows down below the image */
-    img_set(img, VMCS_GUEST_RFLAGS, RFLAGS_FIXED);
+    img_set(img, VMCS_GUEST_RFLAGS, X86_RFLAGS_FIXED);
     img_set(img, VMCS_GUEST_DR7, DR7_DEFAULT);
     img_set(img, VMCS_GUEST_IA32_DEBUGCTL, 0);
     img_set(img, VMCS_GUEST_SYSENTER_CS, 0);
     img_set(img, VMCS_GUEST_SYSENTER_ESP, 0);
     img_set(img, VMCS_GUEST_SYSENTER_EIP, 0);
     if (s->config->ctl[VMX_ENTRY] & VMX_ENTRY_LOAD_PAT)
-        img_set(img, VMCS_GUEST_IA32_PAT, PAT_DEFAULT);
+        img_set(img, VMCS_GUEST_IA32_PAT, X86_PAT_POWER_ON);
     img_set(img, VMCS_GUEST_INTERRUPTIBILITY_INFO, 0);
     img_set(img, VMCS_GUEST_ACTIVITY_STATE, 0);
     img_set(img, VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
@@ -216,10 +201,10 @@ static void apply_break(struct vmcs_image *img, enum guest_break b)
     case BREAK_NONE:
         break;
     case BREAK_CS_L_AND_D:
-        img_set(img, VMCS_GUEST_CS_AR_BYTES, img_get(img, VMCS_GUEST_CS_AR_BYTES) | AR_DB);
+        img_set(img, VMCS_GUEST_CS_AR_BYTES, img_get(img, VMCS_GUEST_CS_AR_BYTES) | VMX_AR_DB);
         break;
     case BREAK_PG_WITHOUT_PE:
-        img_set(img, VMCS_GUEST_CR0, (img_get(img, VMCS_GUEST_CR0) | CR0_PG) & ~CR0_PE);
+        img_set(img, VMCS_GUEST_CR0, (img_get(img, VMCS_GUEST_CR0) | X86_CR0_PG) & ~X86_CR0_PE);
         break;
     case BREAK_LINK_POINTER:
         img_set(img, VMCS_VMCS_LINK_POINTER, 0x1000);

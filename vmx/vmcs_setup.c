@@ -13,11 +13,12 @@
 
 static uint64_t io_bitmap, msr_bitmap;      /* shared, read only to the CPU */
 
-/* MSRs a guest reads and writes directly: state the VMCS does not switch
- * but Keel never uses (it makes no system calls and does no SWAPGS). */
-static const uint32_t passthrough_msrs[] = {
-    0xc0000081, /* STAR */ 0xc0000082, /* LSTAR */ 0xc0000083, /* CSTAR */
-    0xc0000084, /* SFMASK */ MSR_IA32_FS_BASE, MSR_IA32_GS_BASE, MSR_IA32_KERNEL_GS_BASE,
+/* MSRs a guest reads and writes directly (the MSR bitmap lets them
+ * through): FS and GS bases, which the VMCS switches, and these, which it
+ * does not but Keel never uses (no system calls, no SWAPGS); they are
+ * reset between guests (scrub_cpu_state). */
+const uint32_t guest_unswitched_msrs[GUEST_UNSWITCHED_MSRS] = {
+    MSR_IA32_STAR, MSR_IA32_LSTAR, MSR_IA32_CSTAR, MSR_IA32_FMASK, MSR_IA32_KERNEL_GS_BASE,
 };
 
 static void msr_bitmap_allow(uint8_t *bm, uint32_t msr)
@@ -35,8 +36,10 @@ void vmx_bitmaps_init(void)
     msr_bitmap = mm_alloc_frames(1, FRAME_SIZE);
     uint8_t *bm = (uint8_t *)(uintptr_t)msr_bitmap;
     memset(bm, 0xff, FRAME_SIZE);
-    for (unsigned i = 0; i < sizeof(passthrough_msrs) / sizeof(passthrough_msrs[0]); i++)
-        msr_bitmap_allow(bm, passthrough_msrs[i]);
+    msr_bitmap_allow(bm, MSR_IA32_FS_BASE);
+    msr_bitmap_allow(bm, MSR_IA32_GS_BASE);
+    for (unsigned i = 0; i < GUEST_UNSWITCHED_MSRS; i++)
+        msr_bitmap_allow(bm, guest_unswitched_msrs[i]);
 }
 
 static struct vmcs_host this_host(void)
@@ -62,8 +65,7 @@ uint32_t vmx_preemption_timer_value(uint64_t tsc_ticks)
 
 void vmcs_build(struct vcpu *v, struct vmcs_image *img)
 {
-    bool timer = (vmcs_config.ctl[VMX_PIN] & VMX_PIN_PREEMPTION_TIMER) &&
-                 (vmcs_config.ctl[VMX_EXIT] & VMX_EXIT_SAVE_PREEMPT_TIMER);
+    bool timer = vmx_has_preemption_timer();
     struct vmcs_host host = this_host();
     struct vmcs_start start = {
         .guest = &v->guest->cfg, .config = &vmcs_config, .caps = &vmx_cpu_caps[this_cpu_id()],

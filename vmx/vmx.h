@@ -12,6 +12,14 @@ extern struct vmcs_config vmcs_config;
 /* Each CPU's capabilities, by cpu_id, as it read them. */
 extern struct vmx_msrs vmx_cpu_caps[];
 
+/* The guests' time budgets run on the VMX-preemption timer, which must
+ * keep counting across exits ("save VMX-preemption timer value"). */
+static inline bool vmx_has_preemption_timer(void)
+{
+    return (vmcs_config.ctl[VMX_PIN] & VMX_PIN_PREEMPTION_TIMER) &&
+           (vmcs_config.ctl[VMX_EXIT] & VMX_EXIT_SAVE_PREEMPT_TIMER);
+}
+
 /* Every CPU reads its capabilities; one configuration is negotiated over
  * all; each CPU that can enters VMX root operation. Refuses the boot when
  * no CPU can. `report`: print the full configuration (vmx=report). */

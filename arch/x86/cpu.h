@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#include "arch/x86/x86.h"
+
 struct cpuid_regs {
     uint32_t eax, ebx, ecx, edx;
 };
@@ -121,17 +123,5 @@ static inline __attribute__((noreturn)) void cpu_halt_forever(void)
         hlt();
     }
 }
-
-/* Bits named as in the SDM, "Control Registers" and "EFLAGS Register". */
-#define X86_CR0_PE   (1ull << 0)
-#define X86_CR0_WP   (1ull << 16)
-#define X86_CR0_PG   (1ull << 31)
-#define X86_CR4_PAE  (1ull << 5)
-#define X86_CR4_VMXE (1ull << 13)
-#define X86_RFLAGS_IF (1ull << 9)
-
-/* CPUID feature bits used by Keel: leaf, register, bit. */
-#define X86_CPUID_HYPERVISOR_LEAF 0x40000000u
-#define X86_FEATURE_HYPERVISOR_ECX (1u << 31)   /* CPUID.1:ECX */
 
 #endif

@@ -26,7 +26,6 @@
 #define ICR_ASSERT         (1u << 14)
 
 #define X2APIC_MSR(off) (0x800u + (off) / 16)
-#define X86_FEATURE_X2APIC_ECX (1u << 21)     /* CPUID.1:ECX */
 
 static bool x2apic;
 static volatile uint32_t *mmio;
