@@ -59,6 +59,28 @@ start:
     mov cr4, rax
     FAULT_END "MOV to CR4 with VMXE raises #GP"
 
+    ; CR8 (Keel keeps the TPR: no TPR shadow) and debug registers (kept
+    ; per vCPU; DR4/DR5 alias DR6/DR7 with CR4.DE = 0)
+    mov eax, 5
+    mov cr8, rax
+    mov rax, cr8
+    cmp eax, 5
+    CHECK e, "MOV CR8 writes and reads back 5"
+    FAULT_BEGIN 13
+    mov eax, 16
+    mov cr8, rax
+    FAULT_END "MOV to CR8 of 16 raises #GP"
+    mov rax, 0x12345678
+    mov dr0, rax
+    mov rbx, dr0
+    cmp rbx, rax
+    CHECK e, "DR0 written and read back"
+    mov eax, 1
+    mov dr4, rax                ; DR4 is DR6
+    mov rbx, dr6
+    cmp ebx, 0xffff0ff1         ; DR6's fixed bits, and bit 0 written
+    CHECK e, "DR4 writes DR6"
+
     ; MSRs: the allow-list, and #GP for the rest
     mov ecx, 0xc0000080
     rdmsr
@@ -78,6 +100,18 @@ start:
     mov ecx, 0x12345
     rdmsr
     FAULT_END "RDMSR of an unknown MSR raises #GP"
+    FAULT_BEGIN 13
+    mov ecx, 0xc0000080         ; EFER.LME cannot change under paging
+    rdmsr
+    and eax, ~(1 << 8)
+    wrmsr
+    FAULT_END "WRMSR clearing EFER.LME with paging on raises #GP"
+    FAULT_BEGIN 13
+    mov ecx, 0x176              ; SYSENTER_EIP must be canonical
+    xor eax, eax
+    mov edx, 0x80000000
+    wrmsr
+    FAULT_END "WRMSR of a non-canonical SYSENTER_EIP raises #GP"
     mov ecx, 0xc0000100         ; FS_BASE: passed through by the MSR bitmap
     mov eax, 0x1000
     xor edx, edx
@@ -132,6 +166,10 @@ start:
     vmcall
     cmp rax, -2
     CHECK e, "console hypercall with a buffer outside RAM returns -2"
+    mov eax, 99
+    vmcall
+    cmp rax, -1
+    CHECK e, "unknown hypercall 99 returns -1"
 
     EXIT 0
 
