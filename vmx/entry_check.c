@@ -2,6 +2,10 @@
 #include "arch/x86/x86.h"
 #include "kernel/lib/fmt.h"
 
+/* IA32_VMX_EPT_VPID_CAP bit 8: uncacheable EPT paging structures (Keel
+ * uses write-back, vmx/ept_vpid.def, but an EPTP may say UC). */
+#define EPT_VPID_UC_MEMTYPE (1ull << 8)
+
 #define S_CONTROLS "Checks on VMX Controls"
 #define S_HOST     "Checks on Host Control Registers, MSRs and Segment Registers"
 #define S_GUEST_CR "Checks on Guest Control Registers, Debug Registers, and MSRs"
@@ -10,7 +14,6 @@
 #define S_GUEST_RIP "Checks on Guest RIP, RFLAGS, and SSP"
 #define S_GUEST_NONREG "Checks on Guest Non-Register State"
 
-#define EFER_RESERVED (~((1ull << 0) | (1ull << 8) | (1ull << 10) | (1ull << 11)))
 #define RFLAGS_RESERVED_ZERO ((1ull << 3) | (1ull << 5) | (1ull << 15) | ~0x3fffffull)
 
 struct ctx {
@@ -32,12 +35,6 @@ static bool KEEL_PRINTF(4, 5) fail(struct ctx *c, const char *section, const cha
 }
 
 #define GET(field) img_get(c->img, VMCS_##field)
-
-static bool canonical(uint64_t a)
-{
-    uint64_t top = a >> 47;
-    return top == 0 || top == 0x1ffff;
-}
 
 /* A control word against its capability MSR (allowed 0- and 1-settings). */
 static bool control_word(struct ctx *c, uint32_t field, enum vmx_ctl_word w, const char *name)
@@ -93,7 +90,7 @@ static bool check_controls(struct ctx *c)
     if (proc2 & VMX_PROC2_ENABLE_EPT) {
         uint64_t eptp = GET(EPT_POINTER), ev = c->caps->msr[VMXCAP_EPT_VPID_CAP];
         unsigned mt = eptp & 7, walk = (eptp >> 3) & 7;
-        if (!((mt == 6 && (ev & VMX_EPT_VPID(WB_MEMTYPE))) || (mt == 0 && (ev & (1ull << 8)))))
+        if (!((mt == 6 && (ev & VMX_EPT_VPID(WB_MEMTYPE))) || (mt == 0 && (ev & EPT_VPID_UC_MEMTYPE))))
             return fail(c, S_CONTROLS, "EPTP memory type supported (UC or WB)", "type %u", mt);
         if (walk != 3)
             return fail(c, S_CONTROLS, "EPTP page-walk length 4 (bits 5:3 = 3)", "bits 5:3 = %u",
@@ -133,12 +130,12 @@ static bool check_host(struct ctx *c)
     if (!(cr4 & X86_CR4_PAE))
         return fail(c, S_HOST, "host CR4.PAE 1 when \"host address-space size\" is 1", "CR4 0x%llx",
                     (unsigned long long)cr4);
-    if (!canonical(GET(HOST_RIP)))
+    if (!x86_canonical(GET(HOST_RIP)))
         return fail(c, S_HOST, "host RIP canonical", "RIP 0x%llx", (unsigned long long)GET(HOST_RIP));
     static const uint32_t bases[] = { VMCS_HOST_FS_BASE, VMCS_HOST_GS_BASE, VMCS_HOST_TR_BASE,
                                       VMCS_HOST_GDTR_BASE, VMCS_HOST_IDTR_BASE };
     for (unsigned i = 0; i < 5; i++)
-        if (!canonical(img_get(c->img, bases[i])))
+        if (!x86_canonical(img_get(c->img, bases[i])))
             return fail(c, S_HOST, "host base addresses canonical", "%s = 0x%llx",
                         vmcs_field_name(bases[i]), (unsigned long long)img_get(c->img, bases[i]));
     if (exit & VMX_EXIT_LOAD_EFER) {
@@ -170,9 +167,7 @@ static bool check_guest_cr(struct ctx *c, bool ia32e, bool ug)
 {
     const struct vmx_msrs *m = c->caps;
     uint64_t cr0 = GET(GUEST_CR0), cr4 = GET(GUEST_CR4);
-    uint64_t fixed0 = m->msr[VMXCAP_CR0_FIXED0];
-    if (ug)
-        fixed0 &= ~(X86_CR0_PE | X86_CR0_PG);
+    uint64_t fixed0 = vmx_guest_cr0_fixed0(m, ug ? VMX_PROC2_UNRESTRICTED_GUEST : 0);
     if ((fixed0 & ~cr0) || (cr0 & ~m->msr[VMXCAP_CR0_FIXED1] & 0xffffffff))
         return fail(c, S_GUEST_CR, "guest CR0 fixed bits (IA32_VMX_CR0_FIXED0/1)", "CR0 0x%llx",
                     (unsigned long long)cr0);
@@ -193,7 +188,7 @@ static bool check_guest_cr(struct ctx *c, bool ia32e, bool ug)
                     (unsigned long long)GET(GUEST_DR7));
     if ((uint32_t)GET(VM_ENTRY_CONTROLS) & VMX_ENTRY_LOAD_EFER) {
         uint64_t efer = GET(GUEST_IA32_EFER);
-        if (efer & EFER_RESERVED)
+        if (efer & ~(X86_EFER_WRITABLE | X86_EFER_LMA))
             return fail(c, S_GUEST_CR, "guest IA32_EFER reserved bits 0", "EFER 0x%llx",
                         (unsigned long long)efer);
         if (!!(efer & X86_EFER_LMA) != ia32e)
@@ -276,7 +271,7 @@ static bool check_guest_segments(struct ctx *c, bool ia32e, bool ug, bool real)
 
 static bool check_guest_rest(struct ctx *c, bool ia32e)
 {
-    if (!canonical(GET(GUEST_GDTR_BASE)) || !canonical(GET(GUEST_IDTR_BASE)))
+    if (!x86_canonical(GET(GUEST_GDTR_BASE)) || !x86_canonical(GET(GUEST_IDTR_BASE)))
         return fail(c, S_GUEST_DT, "guest GDTR and IDTR bases canonical", "GDTR 0x%llx IDTR 0x%llx",
                     (unsigned long long)GET(GUEST_GDTR_BASE),
                     (unsigned long long)GET(GUEST_IDTR_BASE));
@@ -289,7 +284,7 @@ static bool check_guest_rest(struct ctx *c, bool ia32e)
     if ((!ia32e || !cs_l) && (rip >> 32))
         return fail(c, S_GUEST_RIP, "guest RIP bits 63:32 0 outside 64-bit mode", "RIP 0x%llx",
                     (unsigned long long)rip);
-    if (ia32e && cs_l && !canonical(rip))
+    if (ia32e && cs_l && !x86_canonical(rip))
         return fail(c, S_GUEST_RIP, "guest RIP canonical in 64-bit mode", "RIP 0x%llx",
                     (unsigned long long)rip);
     uint64_t rflags = GET(GUEST_RFLAGS);

@@ -47,9 +47,8 @@ static bool load_pdptes(struct vcpu *v)
 static enum exit_action guest_write_cr0(struct vcpu *v, uint64_t val)
 {
     const struct vmx_msrs *m = &vmx_cpu_caps[this_cpu_id()];
-    uint64_t fixed0 = m->msr[VMXCAP_CR0_FIXED0], fixed1 = m->msr[VMXCAP_CR0_FIXED1];
-    if (vmcs_config.ctl[VMX_PROC2] & VMX_PROC2_UNRESTRICTED_GUEST)
-        fixed0 &= ~(X86_CR0_PE | X86_CR0_PG);
+    uint64_t fixed0 = vmx_guest_cr0_fixed0(m, vmcs_config.ctl[VMX_PROC2]);
+    uint64_t fixed1 = m->msr[VMXCAP_CR0_FIXED1];
     if ((val >> 32) || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)) ||
         ((val & X86_CR0_NW) && !(val & X86_CR0_CD)))
         return gp();            /* SDM: MOV to CR0 #GP conditions */

@@ -10,7 +10,6 @@
 
 #define FEATURE_CONTROL_LOCKED 1ull     /* locked, VMX off: no nested VMX */
 #define APIC_BASE_DEFAULT      0xfee00900ull    /* enabled, BSP */
-#define EFER_WRITABLE          ((1ull << 0) | (1ull << 8) | (1ull << 11))  /* SCE LME NXE */
 
 static uint32_t vmcs_field_for(uint32_t msr)
 {
@@ -25,12 +24,6 @@ static uint32_t vmcs_field_for(uint32_t msr)
     case MSR_IA32_SYSENTER_EIP: return VMCS_GUEST_SYSENTER_EIP;
     default: return 0;
     }
-}
-
-static bool canonical(uint64_t a)
-{
-    uint64_t top = a >> 47;
-    return top == 0 || top == 0x1ffff;
 }
 
 static bool pat_valid(uint64_t pat)
@@ -88,19 +81,19 @@ enum exit_action exit_wrmsr(struct vcpu *v)
     uint32_t msr = (uint32_t)v->regs.rcx;
     uint64_t val = (uint32_t)v->regs.rax | v->regs.rdx << 32;
     if (msr == MSR_IA32_EFER) {
-        if (val & ~(EFER_WRITABLE | X86_EFER_LMA))
+        if (val & ~(X86_EFER_WRITABLE | X86_EFER_LMA))
             return refuse(v, "WRMSR (reserved EFER bits)", msr);
         /* LMA is the CPU's to set (on CR0.PG with LME): keep it. LME
          * cannot change while paging is on. */
         uint64_t old = vmread(VMCS_GUEST_IA32_EFER);
-        if ((vmread(VMCS_GUEST_CR0) & X86_CR0_PG) && ((val ^ old) & (1ull << 8)))
+        if ((vmread(VMCS_GUEST_CR0) & X86_CR0_PG) && ((val ^ old) & X86_EFER_LME))
             return refuse(v, "WRMSR (EFER.LME with paging on)", msr);
-        vmwrite(VMCS_GUEST_IA32_EFER, (val & EFER_WRITABLE) | (old & X86_EFER_LMA));
+        vmwrite(VMCS_GUEST_IA32_EFER, (val & X86_EFER_WRITABLE) | (old & X86_EFER_LMA));
         return EXIT_NEXT_INSTRUCTION;
     }
     if (msr == MSR_IA32_PAT && !pat_valid(val))
         return refuse(v, "WRMSR (invalid PAT type)", msr);
-    if ((msr == MSR_IA32_SYSENTER_ESP || msr == MSR_IA32_SYSENTER_EIP) && !canonical(val))
+    if ((msr == MSR_IA32_SYSENTER_ESP || msr == MSR_IA32_SYSENTER_EIP) && !x86_canonical(val))
         return refuse(v, "WRMSR (non-canonical address)", msr);
     uint32_t field = vmcs_field_for(msr);
     if (!field && msr == MSR_IA32_PAT) {

@@ -1,4 +1,5 @@
 #include "vmx/vmcs_config.h"
+#include "arch/x86/x86.h"
 #include "kernel/lib/fmt.h"
 #include "kernel/lib/string.h"
 
@@ -58,6 +59,14 @@ static uint64_t cap_mask(enum policy p)
         if (cap_defs[i].policy == p)
             m |= 1ull << cap_defs[i].bit;
     return m;
+}
+
+uint64_t vmx_guest_cr0_fixed0(const struct vmx_msrs *m, uint32_t proc2)
+{
+    uint64_t fixed0 = m->msr[VMXCAP_CR0_FIXED0];
+    if (proc2 & VMX_PROC2_UNRESTRICTED_GUEST)
+        fixed0 &= ~(X86_CR0_PE | X86_CR0_PG);
+    return fixed0;
 }
 
 uint32_t adjust_vmx_controls(uint32_t min, uint32_t opt, uint64_t msr, uint32_t *result)

@@ -98,6 +98,10 @@ unsigned setup_vmcs_config(const struct vmx_msrs *cpus, unsigned n, struct vmcs_
 void vmcs_config_explain(const struct vmcs_config *c, const struct vmx_msrs *cpus, unsigned n,
                          report_fn line, void *ctx);
 
+/* CR0 bits a guest must keep set (IA32_VMX_CR0_FIXED0), less PE and PG
+ * when "unrestricted guest" is on (SDM "Unrestricted Guests"). */
+uint64_t vmx_guest_cr0_fixed0(const struct vmx_msrs *m, uint32_t proc2);
+
 const char *vmx_ctl_word_name(enum vmx_ctl_word w);     /* "pin-based" ... */
 const char *vmx_ctl_msr_name(enum vmx_ctl_word w);      /* "IA32_VMX_PINBASED_CTLS" ... */
 

@@ -130,10 +130,7 @@ static void guest_state(struct vmcs_image *img, const struct vmcs_start *s)
 {
     const struct guest_config *c = s->guest;
     const struct vmx_msrs *m = s->caps;
-    bool ug = s->config->ctl[VMX_PROC2] & VMX_PROC2_UNRESTRICTED_GUEST;
-    uint64_t cr0_fixed0 = m->msr[VMXCAP_CR0_FIXED0];
-    if (ug)
-        cr0_fixed0 &= ~(X86_CR0_PE | X86_CR0_PG);      /* unrestricted guest: may be 0 */
+    uint64_t cr0_fixed0 = vmx_guest_cr0_fixed0(m, s->config->ctl[VMX_PROC2]);
     uint64_t cr0 = X86_CR0_ET, cr4 = 0, efer = 0, cr3 = 0;
     uint32_t code_ar = AR_CODE16, data_ar = AR_DATA16, limit = 0xffff;
 

@@ -22,6 +22,9 @@
 #define X86_EFER_LME (1ull << 8)
 #define X86_EFER_LMA (1ull << 10)
 #define X86_EFER_NXE (1ull << 11)
+/* The EFER bits software may set (LMA is the CPU's). */
+#define X86_EFER_WRITABLE (X86_EFER_SCE | X86_EFER_LME | X86_EFER_NXE)
+
 #define X86_RFLAGS_FIXED (1ull << 1)    /* reserved, always 1 */
 #define X86_RFLAGS_IF (1ull << 9)
 #define X86_RFLAGS_VM (1ull << 17)
@@ -42,5 +45,12 @@
 #define X86_FEATURE_X2APIC_ECX     (1u << 21)
 #define X86_FEATURE_XSAVE_ECX      (1u << 26)
 #define X86_FEATURE_HYPERVISOR_ECX (1u << 31)
+
+/* Bits 63:47 all equal: an address the CPU accepts in 64-bit mode. */
+static inline int x86_canonical(unsigned long long a)
+{
+    unsigned long long top = a >> 47;
+    return top == 0 || top == 0x1ffff;
+}
 
 #endif
