@@ -34,7 +34,7 @@ GUEST_SRC  := $(wildcard guests/*.asm)
 GUEST_BINS := $(patsubst guests/%.asm,$(BUILD)/guests/%.bin,$(GUEST_SRC))
 
 # ---------------------------------------------------------------- kernel
-KERNEL_DIRS := arch/x86 kernel kernel/lib drivers vmx
+KERNEL_DIRS := $(shell find arch kernel drivers vmx -type d)
 KERNEL_C    := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.c))
 KERNEL_ASM  := $(wildcard boot/*.asm) $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.asm))
 KERNEL_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(KERNEL_C)) \
@@ -49,13 +49,17 @@ KERNEL_CFLAGS := -std=gnu11 -O2 -g $(WARNINGS) -I. \
     -fno-strict-aliasing -fno-tree-loop-distribute-patterns -DKEEL_VERSION='"$(VERSION)"' -MMD -MP
 KERNEL_LDFLAGS := -nostdlib -n -z max-page-size=0x1000 --no-dynamic-linker \
     -T boot/keel.ld
-NASMFLAGS := -f elf64 -g -F dwarf -I. -MD
+NASMFLAGS := -f elf64 -g -F dwarf -I. -I$(BUILD)/gen/ -MD
+
+# Constants the assembly uses, generated from the C definitions
+# (boot/asm_consts.c): struct offsets, VMCS encodings, CR bits, hypercalls.
+GEN_INC := $(BUILD)/gen/asm_consts.inc
 
 all: $(BUILD)/keel.elf $(GUEST_BINS)
 
 # The VM-exit path: every instruction counts (docs/benchmark.md), so no
 # frame pointers there; a backtrace through it loses those frames only.
-EXIT_PATH_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard vmx/exit*.c vmx/dev_*.c))
+EXIT_PATH_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard vmx/exit*.c vmx/event.c vmx/dev/*.c))
 $(EXIT_PATH_OBJ): KERNEL_CFLAGS += -fomit-frame-pointer
 
 $(BUILD)/obj/%.o: %.c Makefile
@@ -63,7 +67,16 @@ $(BUILD)/obj/%.o: %.c Makefile
 	$(call say,CC,$<)
 	$(Q)$(CC) $(KERNEL_CFLAGS) -c $< -o $@
 
-$(BUILD)/obj/%.asm.o: %.asm Makefile
+$(BUILD)/gen/asm_consts.s: boot/asm_consts.c Makefile
+	@mkdir -p $(dir $@)
+	$(call say,GEN,$@)
+	$(Q)$(CC) $(KERNEL_CFLAGS) -S $< -o $@
+
+$(GEN_INC): $(BUILD)/gen/asm_consts.s
+	$(Q)sed -n 's/.*->\([A-Za-z0-9_]*\) \$$\{0,1\}\([0-9-]*\).*/\1 equ \2/p' $< > $@.tmp
+	$(Q)mv $@.tmp $@
+
+$(BUILD)/obj/%.asm.o: %.asm Makefile $(GEN_INC)
 	@mkdir -p $(dir $@)
 	$(call say,NASM,$<)
 	$(Q)$(NASM) $(NASMFLAGS) $(@:.o=.d) $< -o $@
@@ -73,10 +86,10 @@ $(BUILD)/keel.elf: $(KERNEL_OBJ) boot/keel.ld
 	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJ)
 
 # ---------------------------------------------------------------- guests
-$(BUILD)/guests/%.bin: guests/%.asm guests/lib/guest.inc Makefile
+$(BUILD)/guests/%.bin: guests/%.asm guests/lib/guest.inc Makefile $(GEN_INC)
 	@mkdir -p $(dir $@)
 	$(call say,NASM,$<)
-	$(Q)$(NASM) -f bin -I. -o $@ $<
+	$(Q)$(NASM) -f bin -I. -I$(BUILD)/gen/ -o $@ $<
 
 guests: $(GUEST_BINS)
 

@@ -12,15 +12,7 @@
 
 MB2_BOOTLOADER_MAGIC equ 0x36d76289
 
-CR0_PE   equ 1 << 0
-CR0_WP   equ 1 << 16
-CR0_PG   equ 1 << 31
-CR0_NW   equ 1 << 29
-CR0_CD   equ 1 << 30
-CR4_PAE  equ 1 << 5
-EFER_MSR equ 0xc0000080
-EFER_LME equ 1 << 8
-EFER_NXE equ 1 << 11
+%include "asm_consts.inc"      ; CR0_*, CR4_PAE, EFER_*: from arch/x86/x86.h
 
 PTE_P    equ 1 << 0
 PTE_W    equ 1 << 1

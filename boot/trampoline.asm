@@ -4,13 +4,7 @@
 ; The AP starts in real mode at page:0 and goes to long mode with Keel's
 ; page tables, its own stack, then ap_entry(percpu).
 
-CR0_PE equ 1 << 0
-CR0_WP equ 1 << 16
-CR0_PG equ 1 << 31
-CR0_NW equ 1 << 29
-CR0_CD equ 1 << 30
-CR4_PAE equ 1 << 5
-EFER_MSR equ 0xc0000080
+%include "asm_consts.inc"      ; CR0_*, CR4_PAE, EFER_MSR: from arch/x86/x86.h
 
 TR_CODE32 equ 0x08
 TR_DATA   equ 0x10

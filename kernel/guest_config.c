@@ -45,6 +45,61 @@ static const char *set_addr(const struct option_desc *opt, const char *val, void
     return NULL;
 }
 
+/* cpus=N (a count) or cpus=A,B-C (the physical CPUs, one vCPU each, in
+ * order: vCPU 0 on the first). A list has a ',' or a '-'. */
+static const char *set_cpus(const struct option_desc *opt, const char *val, void *target)
+{
+    (void)opt;
+    struct guest_config *g = target;
+    uint64_t n;
+    if (!val || !*val)
+        return "expected a count (cpus=2) or a list of CPUs (cpus=1,3 or cpus=2-3)";
+    if (!strchr(val, ',') && !strchr(val, '-')) {
+        if (!parse_u64(val, &n) || n < 1 || n > GUEST_VCPUS_MAX)
+            return "expected a count from 1 to " GUEST_VCPUS_MAX_STR " or a list of CPUs";
+        g->vcpus = (unsigned)n;
+        g->cpu_list_len = 0;
+        return NULL;
+    }
+    unsigned len = 0;
+    const char *p = val;
+    while (*p) {
+        char num[12];
+        uint64_t lo, hi;
+        size_t k = 0;
+        while (*p && *p != ',' && *p != '-' && k < sizeof(num) - 1)
+            num[k++] = *p++;
+        num[k] = '\0';
+        if (!parse_u64(num, &lo))
+            return "a CPU list holds numbers, ranges (2-3) and commas";
+        hi = lo;
+        if (*p == '-') {
+            p++;
+            k = 0;
+            while (*p && *p != ',' && k < sizeof(num) - 1)
+                num[k++] = *p++;
+            num[k] = '\0';
+            if (!parse_u64(num, &hi) || hi < lo)
+                return "a CPU range is written low-high, such as 2-3";
+        }
+        if (*p == ',')
+            p++;
+        for (uint64_t c = lo; c <= hi; c++) {
+            if (c > 0xffff)
+                return "no such CPU number";
+            if (len == GUEST_VCPUS_MAX)
+                return "more than " GUEST_VCPUS_MAX_STR " CPUs";
+            for (unsigned i = 0; i < len; i++)
+                if (g->cpu_list[i] == c)
+                    return "a CPU is listed twice";
+            g->cpu_list[len++] = (uint16_t)c;
+        }
+    }
+    g->vcpus = len;
+    g->cpu_list_len = len;
+    return NULL;
+}
+
 int guest_config_parse(const char *cmdline, uint64_t image_size, struct guest_config *g,
                        report_fn report, void *ctx)
 {
@@ -56,6 +111,7 @@ int guest_config_parse(const char *cmdline, uint64_t image_size, struct guest_co
     g->image_size = image_size;
     g->check = 1;
     g->time_s = GUEST_TIME_DEFAULT_S;
+    g->vcpus = 1;
     const struct option_desc opts[] = {
         { "name", set_name, g->name, NULL },
         { "mode", option_set_choice, &g->mode, GUEST_MODE_NAMES },
@@ -65,6 +121,7 @@ int guest_config_parse(const char *cmdline, uint64_t image_size, struct guest_co
         { "break", option_set_choice, &g->brk, GUEST_BREAK_NAMES },
         { "check", option_set_choice, &g->check, "off|on" },
         { "time", set_seconds, &g->time_s, NULL },
+        { "cpus", set_cpus, g, NULL },
     };
     int problems = cmdline_apply(cmdline, opts, sizeof(opts) / sizeof(opts[0]), report, ctx);
     g->entry = entry == UINT64_MAX ? g->load : entry;

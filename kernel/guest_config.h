@@ -1,5 +1,5 @@
 /* A guest as its GRUB module command line describes it (docs/guests.md):
- *   module2 /boot/hello.bin name=hello mode=long64 mem=2 load=0x8000
+ *   module2 /boot/hello.bin name=hello mode=long64 mem=2 load=0x8000 cpus=2
  * Pure: unit-tested. */
 #ifndef KEEL_GUEST_CONFIG_H
 #define KEEL_GUEST_CONFIG_H
@@ -13,6 +13,8 @@
 #define GUEST_MEM_MAX_MIB 1024
 #define GUEST_TIME_DEFAULT_S 60
 #define GUEST_TIME_MAX_S 86400
+#define GUEST_VCPUS_MAX 8
+#define GUEST_VCPUS_MAX_STR "8"
 /* long64 guests: Keel puts their identity page tables in the top pages of
  * guest RAM (PML4, PDPT, one PD per GiB). */
 #define GUEST_PT_PAGES(mem) (2 + ((mem) + (1ull << 30) - 1) / (1ull << 30))
@@ -35,6 +37,11 @@ struct guest_config {
     int brk;                    /* enum guest_break */
     int check;                  /* 1: software VM-entry check first (default) */
     uint64_t time_s;            /* time budget in seconds (VMX-preemption timer) */
+    /* cpus=: how many vCPUs, and (a list) which physical CPU each is
+     * pinned to; without a list Keel places them (kernel/guests.c). */
+    unsigned vcpus;
+    unsigned cpu_list_len;      /* 0: no list given */
+    uint16_t cpu_list[GUEST_VCPUS_MAX];
 };
 
 /* Parse `cmdline` for an image of `image_size` bytes. Returns 0, or -1

@@ -1,3 +1,10 @@
+/* The guests GRUB loaded as modules: placed on CPUs, created, run, summed
+ * up. Static partitioning: each vCPU is pinned to one physical CPU for as
+ * long as its guest runs. A guest with a CPU list (cpus=1,3) owns those
+ * CPUs; the others are placed round robin on the CPUs no list names (APs
+ * first, then the BSP), and guests sharing a CPU run on it one after
+ * another, in module order: since every CPU takes its guests in that
+ * order, the vCPUs of one guest always end up running together. */
 #include "kernel/guests.h"
 #include "kernel/lib/string.h"
 #include "arch/x86/tsc.h"
@@ -12,13 +19,81 @@
 static struct guest guests[GUESTS_MAX];
 static unsigned guest_count;
 
+struct placement {
+    uint32_t order[CPUS_MAX];       /* CPUs in VMX, in the order guests get them */
+    unsigned count, next;
+    struct guest *owner[CPUS_MAX];  /* by cpu_id: the guest whose list names it */
+};
+static struct placement placement;
+
 static void module_report(void *ctx, const char *msg)
 {
     log_err("module %u: %s", *(unsigned *)ctx, msg);
 }
 
+static void placement_init(struct placement *p)
+{
+    struct percpu *self = this_cpu();
+    for (unsigned c = 0; c < cpu_count; c++)
+        if (cpus[c]->vmx_on && cpus[c] != self)
+            p->order[p->count++] = c;
+    if (self->vmx_on)
+        p->order[p->count++] = self->cpu_id;
+}
+
+/* Pin each vCPU of `g` to a CPU, or say why not. */
+static bool place(struct placement *p, struct guest *g, unsigned module)
+{
+    const struct guest_config *c = &g->cfg;
+    if (c->cpu_list_len) {
+        for (unsigned i = 0; i < c->cpu_list_len; i++) {
+            unsigned cpu = c->cpu_list[i];
+            if (cpu >= cpu_count || !cpus[cpu]->vmx_on) {
+                log_err("module %u ('%s'): asks for cpu%u, which %s: not started", module,
+                        c->name, cpu, cpu >= cpu_count ? "does not exist" : "is not in VMX");
+                return false;
+            }
+            if (p->owner[cpu]) {
+                log_err("module %u ('%s'): asks for cpu%u, which is guest %s's: not started",
+                        module, c->name, cpu, p->owner[cpu]->cfg.name);
+                return false;
+            }
+        }
+        for (unsigned i = 0; i < c->cpu_list_len; i++) {
+            p->owner[c->cpu_list[i]] = g;
+            g->vcpus[i].cpu = c->cpu_list[i];
+        }
+        return true;
+    }
+    unsigned free = 0;
+    for (unsigned k = 0; k < p->count; k++)
+        free += !p->owner[p->order[k]];
+    if (c->vcpus > free) {
+        log_err("module %u ('%s'): asks for %u CPUs; %u %s free for it: not started", module,
+                c->name, c->vcpus, free, free == 1 ? "is" : "are");
+        return false;
+    }
+    for (unsigned i = 0; i < c->vcpus; i++) {
+        uint32_t cpu;
+        do
+            cpu = p->order[p->next++ % p->count];
+        while (p->owner[cpu]);
+        g->vcpus[i].cpu = cpu;
+    }
+    return true;
+}
+
+static void describe_cpus(const struct guest *g, char *buf, size_t size)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    for (unsigned i = 0; i < g->vcpu_count && n < size; i++)
+        n += (size_t)ksnprintf(buf + n, size - n, "%scpu%u", i ? "," : "", g->vcpus[i].cpu);
+}
+
 unsigned guests_create(const struct boot_info *bi)
 {
+    placement_init(&placement);
     for (unsigned i = 0; i < bi->module_count; i++) {
         const struct boot_module *m = &bi->modules[i];
         if (guest_count == GUESTS_MAX) {
@@ -31,34 +106,46 @@ unsigned guests_create(const struct boot_info *bi)
             log_err("module %u ('%s'): not started", i, m->cmdline);
             continue;
         }
+        if (!placement.count) {
+            log_err("module %u ('%s'): no CPU is in VMX root operation: not started", i,
+                    g->cfg.name);
+            continue;
+        }
         g->index = guest_count;
-        if (guest_create(g, (const void *)(uintptr_t)m->start))
+        if (place(&placement, g, i) && guest_create(g, (const void *)(uintptr_t)m->start)) {
+            char where[96];
+            describe_cpus(g, where, sizeof(where));
+            log_info("guest %s: %u vCPU%s on %s", g->cfg.name, g->vcpu_count,
+                     g->vcpu_count == 1 ? "" : "s", where);
             guest_count++;
+        }
     }
     if (!bi->module_count)
         log_info("guests: none (give GRUB module2 lines, docs/guests.md)");
     return guest_count;
 }
 
-/* Runs on each CPU: its share of the guests, one after another. */
-static void run_share(void *arg)
+/* Runs on each CPU: the vCPUs pinned to it, guest after guest. */
+static void run_pinned(void *arg)
 {
-    unsigned slot = (unsigned)(uintptr_t)arg, slots = 0;
-    for (unsigned c = 0; c < cpu_count; c++)
-        slots += cpus[c]->vmx_on;
-    for (unsigned i = slot; i < guest_count; i += slots)
-        vcpu_run(&guests[i].vcpu);
+    (void)arg;
+    uint32_t self = this_cpu_id();
+    for (unsigned i = 0; i < guest_count; i++)
+        for (unsigned k = 0; k < guests[i].vcpu_count; k++)
+            if (guests[i].vcpus[k].cpu == self)
+                vcpu_run(&guests[i].vcpus[k]);
 }
 
 void guests_run(void)
 {
     if (!guest_count)
         return;
-    unsigned slot = 0;
+    for (unsigned i = 0; i < guest_count; i++)
+        guests[i].state = GUEST_RUNNING;
     struct percpu *self = this_cpu();
     for (unsigned c = 0; c < cpu_count; c++)
         if (cpus[c]->vmx_on && cpus[c] != self)
-            smp_call_start(cpus[c], run_share, (void *)(uintptr_t)slot++);
+            smp_call_start(cpus[c], run_pinned, NULL);
     if (keel_options.test == SELFTEST_GUEST_PANIC) {
         /* test=guest-panic: the other CPUs are inside their guests when
          * this one panics; its stop NMI reaches them as NMI exits. */
@@ -66,7 +153,7 @@ void guests_run(void)
         panic("test=guest-panic: a panic while other CPUs run guests");
     }
     if (self->vmx_on)
-        run_share((void *)(uintptr_t)slot);
+        run_pinned(NULL);
     for (unsigned c = 0; c < cpu_count; c++)
         if (cpus[c]->vmx_on && cpus[c] != self)
             smp_call_wait(cpus[c]);
@@ -77,26 +164,33 @@ void guests_summary(void)
     unsigned exited = 0;
     for (unsigned i = 0; i < guest_count; i++) {
         struct guest *g = &guests[i];
-        char exits[160];
+        char exits[160], where[96];
         size_t n = 0;
         uint64_t total = 0;
         exits[0] = '\0';
         for (unsigned r = 0; r < EXIT_REASON_COUNT; r++) {
-            total += g->exits[r];
-            if (g->exits[r] && n < sizeof(exits) - 32)
+            uint64_t count = 0;
+            for (unsigned k = 0; k < g->vcpu_count; k++)
+                count += g->vcpus[k].exits[r];
+            total += count;
+            if (count && n < sizeof(exits) - 32)
                 n += (size_t)ksnprintf(exits + n, sizeof(exits) - n, " %s %llu",
-                                       exit_reason_name(r), (unsigned long long)g->exits[r]);
+                                       exit_reason_name(r), (unsigned long long)count);
         }
+        describe_cpus(g, where, sizeof(where));
         if (g->state == GUEST_EXITED) {
             exited++;
-            log_info("summary: guest %s on cpu%u: exited with status %u; %u passed, %u failed; "
-                     "%llu exits:%s", g->cfg.name, g->cpu, g->exit_status, g->tests_passed,
+            log_info("summary: guest %s on %s: exited with status %u; %u passed, %u failed; "
+                     "%llu exits:%s", g->cfg.name, where, g->exit_status, g->tests_passed,
                      g->tests_failed, (unsigned long long)total, exits);
         } else {
-            log_info("summary: guest %s on cpu%u: stopped (%s); %llu exits:%s", g->cfg.name,
-                     g->cpu, g->state == GUEST_STOPPED ? g->why : "never ran",
+            log_info("summary: guest %s on %s: stopped (%s); %llu exits:%s", g->cfg.name,
+                     where, g->state == GUEST_STOPPED ? g->why : "never ran",
                      (unsigned long long)total, exits);
         }
+        if (g->ipis_dropped)
+            log_info("summary: guest %s: %u IPI%s aimed outside the guest, dropped", g->cfg.name,
+                     g->ipis_dropped, g->ipis_dropped == 1 ? "" : "s");
     }
     if (guest_count)
         log_info("summary: %u guest%s, %u exited, %u stopped", guest_count,

@@ -2,6 +2,7 @@
 #include "kernel/lib/string.h"
 #include "kernel/log.h"
 #include "kernel/panic.h"
+#include "kernel/spinlock.h"
 
 extern char __image_start[], __image_end[];
 
@@ -9,6 +10,7 @@ extern char __image_start[], __image_end[];
 
 static uint64_t bitmap[MM_MAPPED_END / FRAME_SIZE / 64];
 static struct frame_alloc frames;
+static struct spinlock frames_lock;     /* any CPU may allocate */
 static const struct boot_info *boot;
 static uint64_t next_low_page = FRAME_SIZE;
 
@@ -50,9 +52,17 @@ void mm_init(const struct boot_info *bi)
                  fmt_size(a, sizeof(a), unmapped));
 }
 
+static uint64_t alloc_locked(uint64_t count, uint64_t align)
+{
+    spin_lock(&frames_lock);
+    uint64_t addr = frame_alloc(&frames, count, align);
+    spin_unlock(&frames_lock);
+    return addr;
+}
+
 uint64_t mm_alloc_frames(uint64_t count, uint64_t align)
 {
-    uint64_t addr = frame_alloc(&frames, count, align);
+    uint64_t addr = alloc_locked(count, align);
     if (!addr)
         panic("out of memory: %llu frames aligned to 0x%llx, %llu free",
               (unsigned long long)count, (unsigned long long)align,
@@ -100,7 +110,7 @@ uint64_t mm_alloc_low_page(void)
 
 uint64_t mm_try_alloc_frames(uint64_t count, uint64_t align)
 {
-    uint64_t addr = frame_alloc(&frames, count, align);
+    uint64_t addr = alloc_locked(count, align);
     if (addr)
         memset((void *)(uintptr_t)addr, 0, count * FRAME_SIZE);
     return addr;
@@ -108,7 +118,10 @@ uint64_t mm_try_alloc_frames(uint64_t count, uint64_t align)
 
 void mm_free_frames(uint64_t addr, uint64_t count)
 {
-    if (!frame_free(&frames, addr, count))
+    spin_lock(&frames_lock);
+    bool ok = frame_free(&frames, addr, count);
+    spin_unlock(&frames_lock);
+    if (!ok)
         panic("freeing frames 0x%llx+%llu that are already free", (unsigned long long)addr,
               (unsigned long long)count);
 }

@@ -11,7 +11,8 @@
 
 void mm_init(const struct boot_info *bi);
 
-/* Frames for Keel's own use; panics when memory runs out (a boot-time
+/* Frames for Keel's own use, from any CPU (a lock keeps the allocator
+ * whole); panics when memory runs out (a boot-time
  * sizing bug), so callers need no error path. */
 uint64_t mm_alloc_frames(uint64_t count, uint64_t align);
 void mm_free_frames(uint64_t addr, uint64_t count);

@@ -10,6 +10,9 @@
 
 #include "arch/x86/desc.h"
 
+struct vcpu;
+struct vmcs_image;
+
 struct percpu {
     struct percpu *self;            /* %gs:0, for this_cpu() */
     uint32_t cpu_id;                /* Keel's number: 0 = BSP */
@@ -24,6 +27,9 @@ struct percpu {
     /* VMX root operation (vmx/enable.c) */
     bool vmx_on;
     uint64_t vmxon_region;
+    struct vcpu *vcpu;              /* the vCPU this CPU runs, or NULL */
+    struct vmcs_image *vmcs_image;  /* scratch: a start state, a failed entry */
+    uint64_t xsave_init;            /* an XSAVE area in the initial state */
     uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
     struct tss64 tss __attribute__((aligned(16)));
     uint8_t ist_stack[IST_COUNT][IST_STACK_SIZE] __attribute__((aligned(16)));

@@ -1,41 +1,26 @@
 ; VM entry and exit (SDM "VM Entries", "VM Exits"). The VMCS holds the
 ; guest's RSP, RIP and RFLAGS; the other general registers live in
-; struct guest_regs, at offset 0 of struct vcpu (vmx/guest.h, whose
-; _Static_asserts check GR_* and VCPU_LAUNCHED).
+; struct guest_regs inside struct vcpu (vmx/guest.h).
 ;
 ; The whole run loop is here, so that an exit costs no more than it must:
 ; host registers are saved and HOST_RSP written once per vmx_run; each
-; exit saves the guest registers, calls vmx_handle_exit(vcpu) and, unless
-; it says stop, resumes the guest.
+; exit saves the guest registers, calls vmx_handle_exit(vcpu), then the
+; pre-entry step if a request waits (one compare when none does) and,
+; unless they say stop, resumes the guest.
 
-GR_RAX equ 0 * 8
-GR_RCX equ 1 * 8
-GR_RDX equ 2 * 8
-GR_RBX equ 3 * 8
-GR_RBP equ 4 * 8
-GR_RSI equ 5 * 8
-GR_RDI equ 6 * 8
-GR_R8  equ 7 * 8
-GR_R9  equ 8 * 8
-GR_R10 equ 9 * 8
-GR_R11 equ 10 * 8
-GR_R12 equ 11 * 8
-GR_R13 equ 12 * 8
-GR_R14 equ 13 * 8
-GR_R15 equ 14 * 8
-VCPU_LAUNCHED equ 15 * 8        ; checked in vmx/guest.h
-
-VMCS_HOST_RSP equ 0x6c14
-EXIT_STOP     equ 2             ; enum exit_action, checked in vmx/exit.h
+%include "asm_consts.inc"      ; GR_*, VCPU_LAUNCHED, VMCS_HOST_RSP, EXIT_STOP,
+                                ; VMX_FAIL_*: generated from the C (boot/asm_consts.c)
 
 bits 64
 section .text
 global vmx_run
 global vmx_exit_stub
 extern vmx_handle_exit
+extern vcpu_pre_entry
 
-; int vmx_run(struct vcpu *vcpu [rdi]): 0 when vmx_handle_exit said stop;
-; 1 (VMfailInvalid) or 2 (VMfailValid) when VMLAUNCH/VMRESUME failed.
+; enum vmx_result vmx_run(struct vcpu *vcpu [rdi]): VMX_SUCCEED when
+; vmx_handle_exit said stop; VMX_FAIL_INVALID or VMX_FAIL_VALID when
+; VMLAUNCH/VMRESUME failed.
 vmx_run:
     push rbp
     push rbx
@@ -49,6 +34,7 @@ vmx_run:
     jna .failed                 ; CF or ZF: VMfailInvalid / VMfailValid
 .enter:
     mov rdi, [rsp]
+.enter_vcpu:                    ; rdi: the vCPU
     cmp byte [rdi + VCPU_LAUNCHED], 0   ; ZF survives the MOVs below
     mov rax, [rdi + GR_RAX]
     mov rcx, [rdi + GR_RCX]
@@ -71,9 +57,9 @@ vmx_run:
 .resume:
     vmresume
 .failed:                        ; only reached when the entry did not happen
-    mov eax, 2                  ; VMfailValid ...
+    mov eax, VMX_FAIL_VALID     ; ZF ...
     jnc .out
-    mov eax, 1                  ; ... unless CF: VMfailInvalid
+    mov eax, VMX_FAIL_INVALID   ; ... unless CF
 .out:
     add rsp, 8
     pop r15
@@ -105,9 +91,18 @@ vmx_exit_stub:
     pop qword [rdi + GR_RDI]
     mov byte [rdi + VCPU_LAUNCHED], 1
     call vmx_handle_exit        ; RSP is 16-byte aligned here
+    mov rdi, [rsp]
+    cmp dword [rdi + VCPU_REQUESTS], 0
+    jne .pre_entry              ; a request waits: the pre-entry step (vmx/event.c)
+.decided:
     cmp eax, EXIT_STOP
-    jne vmx_run.enter
-    xor eax, eax
+    jne vmx_run.enter_vcpu
+    xor eax, eax                ; VMX_SUCCEED
     jmp vmx_run.out
+.pre_entry:
+    mov esi, eax
+    call vcpu_pre_entry         ; (vcpu, action) -> action
+    mov rdi, [rsp]
+    jmp .decided
 
 section .note.GNU-stack noalloc noexec nowrite progbits

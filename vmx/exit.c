@@ -8,6 +8,7 @@
 #include "vmx/exit.h"
 #include "vmx/vmcs_fields.h"
 #include "vmx/entry_check.h"
+#include "vmx/event.h"
 #include "vmx/gpr.h"
 #include "vmx/vmcs_image.h"
 #include "vmx/vmx.h"
@@ -15,10 +16,9 @@
 
 #define EXIT_REASON_ENTRY_FAILURE (1u << 31)
 #define EXIT_REASON_BASIC(r) ((r) & 0xffff)
-#define INTR_INFO_VALID (1u << 31)
-#define INTR_TYPE_HW_EXCEPTION (3u << 8)
-#define INTR_DELIVER_ERROR_CODE (1u << 11)
-#define BLOCKING_BY_STI_MOV_SS 0x3
+/* SDM "Exit Qualification for VM-Entry Failure": invalid guest state */
+#define ENTRY_FAILURE_QUAL_PDPTE 2
+#define ENTRY_FAILURE_QUAL_LINK_POINTER 4
 
 static const exit_handler_fn exit_handlers[EXIT_REASON_COUNT] = {
 #define EXIT_REASON(num, name, fn) [num] = fn,
@@ -104,33 +104,20 @@ void vmcs_dump(const char *why)
     }
 }
 
-void inject_exception(uint8_t vector, bool has_error_code, uint32_t error_code)
-{
-    uint32_t info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | vector;
-    /* Real mode has no error codes: with CR0.PE = 0 the VM-entry checks on
-     * event injection require "deliver error code" to be 0. */
-    if (has_error_code && (vmread(VMCS_GUEST_CR0) & 1)) {
-        info |= INTR_DELIVER_ERROR_CODE;
-        vmwrite(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, error_code);
-    }
-    vmwrite(VMCS_VM_ENTRY_INTR_INFO_FIELD, info);
-}
-
 enum exit_action vmx_handle_exit(struct vcpu *v)
 {
     uint32_t reason = (uint32_t)vmread(VMCS_VM_EXIT_REASON);
     if (reason & EXIT_REASON_ENTRY_FAILURE) {
-        vmx_entry_failed(v, 0);
+        vmx_entry_failed(v, VMX_SUCCEED);
         return EXIT_STOP;
     }
     uint32_t basic = EXIT_REASON_BASIC(reason);
-    struct guest *g = v->guest;
     if (basic >= EXIT_REASON_COUNT) {
-        guest_stop(g, "exit reason %u, which the SDM does not define", basic);
+        guest_stop(v->guest, "exit reason %u, which the SDM does not define", basic);
         vmcs_dump("unknown exit reason");
         return EXIT_STOP;
     }
-    g->exits[basic]++;
+    v->exits[basic]++;
     enum exit_action act = exit_handlers[basic](v);
     if (act == EXIT_NEXT_INSTRUCTION) {
         uint64_t rip = vmread(VMCS_GUEST_RIP) + vmread(VMCS_VM_EXIT_INSTRUCTION_LEN);
@@ -139,22 +126,18 @@ enum exit_action vmx_handle_exit(struct vcpu *v)
         vmwrite(VMCS_GUEST_RIP, rip);
         /* Past the instruction, blocking by STI or MOV SS has ended. */
         uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY_INFO);
-        if (intr & BLOCKING_BY_STI_MOV_SS)
-            vmwrite(VMCS_GUEST_INTERRUPTIBILITY_INFO, intr & ~BLOCKING_BY_STI_MOV_SS);
+        if (intr & (BLOCKING_BY_STI | BLOCKING_BY_MOV_SS))
+            vmwrite(VMCS_GUEST_INTERRUPTIBILITY_INFO,
+                    intr & ~(uint64_t)(BLOCKING_BY_STI | BLOCKING_BY_MOV_SS));
     }
-    return act;
+    return act;     /* vmx/entry.asm runs the pre-entry step if a request waits */
 }
 
 /* What the software checks say of the VMCS as it is now. */
 static void explain_failed_entry(void)
 {
-    /* One image per CPU, made on its first failure: CPUs may fail at once. */
-    static struct vmcs_image *images[CPUS_MAX];
-    struct vmcs_image **slot = &images[this_cpu_id()];
-    if (!*slot)
-        *slot = (struct vmcs_image *)(uintptr_t)mm_alloc_frames(
-            (sizeof(struct vmcs_image) + FRAME_SIZE - 1) / FRAME_SIZE, FRAME_SIZE);
-    struct vmcs_image *i = *slot;
+    /* The CPU's own scratch image: CPUs may fail at once. */
+    struct vmcs_image *i = this_cpu()->vmcs_image;
     for (unsigned k = 0; k < vmcs_field_count && k < VMCS_IMAGE_FIELDS; k++)
         i->set[k] = vmread_ok(vmcs_fields[k].encoding, &i->val[k]);
     struct entry_check_failure f;
@@ -164,24 +147,25 @@ static void explain_failed_entry(void)
         log_dump("software VM-entry checks: %s (SDM \"%s\"): %s", f.check, f.section, f.detail);
 }
 
-void vmx_entry_failed(struct vcpu *v, int fail)
+void vmx_entry_failed(struct vcpu *v, enum vmx_result fail)
 {
-    if (fail) {
-        uint64_t err = 0;
-        if (fail == 2)
-            err = vmread(VMCS_VM_INSTRUCTION_ERROR);
+    if (fail != VMX_SUCCEED) {
+        bool valid = fail == VMX_FAIL_VALID;
+        uint64_t err = valid ? vmread(VMCS_VM_INSTRUCTION_ERROR) : 0;
         guest_stop(v->guest, "VM entry failed: %s%s%s (VM-instruction error %llu)",
-                   fail == 1 ? "VMfailInvalid" : "VMfailValid", fail == 2 ? ": " : "",
-                   fail == 2 ? instruction_error_name(err) : "", (unsigned long long)err);
+                   valid ? "VMfailValid" : "VMfailInvalid", valid ? ": " : "",
+                   valid ? instruction_error_name(err) : "", (unsigned long long)err);
     } else {
-        uint32_t reason = (uint32_t)vmread(VMCS_VM_EXIT_REASON) & 0xffff;
+        uint32_t reason = EXIT_REASON_BASIC((uint32_t)vmread(VMCS_VM_EXIT_REASON));
         uint64_t qual = vmread(VMCS_EXIT_QUALIFICATION);
+        bool state = reason == EXIT_REASON_INVALID_GUEST_STATE;
         guest_stop(v->guest, "VM-entry failure: %s (exit reason %u, qualification %llu%s)",
-                   reason == 33 ? "invalid guest state" : reason == 34 ? "MSR loading" :
-                   reason == 41 ? "machine-check event" : exit_reason_name(reason),
-                   reason, (unsigned long long)qual,
-                   reason == 33 && qual == 4 ? ": invalid VMCS link pointer" :
-                   reason == 33 && qual == 2 ? ": PDPTE loading" : "");
+                   state ? "invalid guest state" :
+                   reason == EXIT_REASON_MSR_LOADING ? "MSR loading" :
+                   reason == EXIT_REASON_MACHINE_CHECK ? "machine-check event" :
+                   exit_reason_name(reason), reason, (unsigned long long)qual,
+                   state && qual == ENTRY_FAILURE_QUAL_LINK_POINTER ? ": invalid VMCS link pointer" :
+                   state && qual == ENTRY_FAILURE_QUAL_PDPTE ? ": PDPTE loading" : "");
     }
     explain_failed_entry();
     vmcs_dump("failed VM entry");
@@ -189,7 +173,7 @@ void vmx_entry_failed(struct vcpu *v, int fail)
 
 enum exit_action exit_unexpected(struct vcpu *v)
 {
-    uint32_t reason = (uint32_t)vmread(VMCS_VM_EXIT_REASON) & 0xffff;
+    uint32_t reason = EXIT_REASON_BASIC((uint32_t)vmread(VMCS_VM_EXIT_REASON));
     guest_stop(v->guest, "unexpected VM exit %s (%u) at RIP 0x%llx, qualification 0x%llx",
                exit_reason_name(reason), reason, (unsigned long long)vmread(VMCS_GUEST_RIP),
                (unsigned long long)vmread(VMCS_EXIT_QUALIFICATION));

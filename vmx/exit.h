@@ -8,9 +8,8 @@
 enum exit_action {
     EXIT_NEXT_INSTRUCTION,  /* done: resume after the exiting instruction */
     EXIT_RESUME,            /* resume at the same RIP (an event was injected) */
-    EXIT_STOP,              /* the guest has ended (it said so, or was stopped) */
+    EXIT_STOP,              /* leave the guest: it has ended, or this vCPU got INIT */
 };
-_Static_assert(EXIT_STOP == 2, "vmx/entry.asm EXIT_STOP");
 
 typedef enum exit_action (*exit_handler_fn)(struct vcpu *v);
 
@@ -19,7 +18,7 @@ enum exit_action vmx_handle_exit(struct vcpu *v);
 
 /* Decode a VM entry that did not happen (VMfail) or failed (exit with bit
  * 31 set), stop the guest with the reason by name. */
-void vmx_entry_failed(struct vcpu *v, int fail);
+void vmx_entry_failed(struct vcpu *v, enum vmx_result fail);
 
 const char *exit_reason_name(uint32_t reason);
 
@@ -27,10 +26,8 @@ const char *exit_reason_name(uint32_t reason);
  * entry). */
 void vmcs_dump(const char *why);
 
-/* Event injection (SDM "VM-Entry Controls for Event Injection"). */
-#define VECTOR_UD 6
-#define VECTOR_GP 13
-void inject_exception(uint8_t vector, bool has_error_code, uint32_t error_code);
+/* Event injection: vmx/event.h */
+#include "vmx/event.h"
 
 /* The handlers, named in vmx/exit_reasons.def */
 #define EXIT_REASON(num, name, fn) enum exit_action fn(struct vcpu *v);

@@ -7,6 +7,7 @@
 #include "vmx/exit.h"
 #include "vmx/vmx.h"
 #include "vmx/gpr.h"
+#include "vmx/vapic.h"
 
 
 /* SDM "Exit Qualification for Control-Register Accesses" */
@@ -103,13 +104,13 @@ enum exit_action exit_cr_access(struct vcpu *v)
             uint64_t val = gpr_get(v, reg);
             if (val > 15)
                 return gp();
-            v->cr8 = val;
+            vapic_set_cr8(v, val);      /* CR8 is the APIC's TPR[7:4] */
             return EXIT_NEXT_INSTRUCTION;
         }
         break;
     case CR_MOV_FROM:
         if (cr == 8) {
-            gpr_set(v, reg, v->cr8);
+            gpr_set(v, reg, vapic_get_cr8(v));
             return EXIT_NEXT_INSTRUCTION;
         }
         break;

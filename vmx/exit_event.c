@@ -1,34 +1,35 @@
-/* Events: NMIs, external interrupts, triple faults, HLT. */
+/* Events: NMIs, external interrupts (kicks), the interrupt and NMI
+ * windows, triple faults, the VMX-preemption timer, HLT. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
 #include "kernel/log.h"
 #include "kernel/smp.h"
 #include "vmx/exit.h"
+#include "vmx/vapic.h"
 #include "vmx/vmx.h"
 #include "vmx/vmcs_fields.h"
 #include "vmx/vmx_ops.h"
-
-#define INTR_INFO_VECTOR(i) ((i) & 0xff)
-#define INTR_INFO_TYPE(i)   (((i) >> 8) & 7)
-#define INTR_TYPE_NMI 2
+#include "vmx/gpr.h"
 
 enum exit_action exit_exception_nmi(struct vcpu *v)
 {
     uint32_t info = (uint32_t)vmread(VMCS_VM_EXIT_INTR_INFO);
     if (INTR_INFO_TYPE(info) != INTR_TYPE_NMI)
         return exit_unexpected(v);      /* the exception bitmap is empty */
+    event_save_vectoring(v);
     if (smp_stopping)
         smp_nmi_stop();                 /* another CPU is stopping the machine */
     log_warn("NMI while guest %s ran, not asked for by Keel: ignored", v->guest->cfg.name);
     return EXIT_RESUME;
 }
 
+/* Keel's own interrupts: a kick (a request waits: the pre-entry step
+ * takes it), or smp_call's work. */
 enum exit_action exit_external_interrupt(struct vcpu *v)
 {
-    (void)v;
+    event_save_vectoring(v);
     if (vmcs_config.ctl[VMX_EXIT] & VMX_EXIT_ACK_INTR_ON_EXIT) {
-        /* Acknowledged on exit: the vector is in the exit information and
-         * the only source is smp_call's IPI. */
+        /* Acknowledged on exit: the vector is in the exit information. */
         uint32_t vector = INTR_INFO_VECTOR((uint32_t)vmread(VMCS_VM_EXIT_INTR_INFO));
         if (vector != LAPIC_SPURIOUS_VECTOR)
             lapic_eoi();
@@ -39,33 +40,60 @@ enum exit_action exit_external_interrupt(struct vcpu *v)
     return EXIT_RESUME;
 }
 
+/* The guest can take an interrupt (or NMI) now: the pre-entry step
+ * injects it and closes the window. */
+enum exit_action exit_interrupt_window(struct vcpu *v)
+{
+    vcpu_request_self(v, VCPU_REQ_EVENT);
+    return EXIT_RESUME;
+}
+
+enum exit_action exit_nmi_window(struct vcpu *v)
+{
+    vcpu_request_self(v, VCPU_REQ_EVENT);
+    return EXIT_RESUME;
+}
+
 enum exit_action exit_triple_fault(struct vcpu *v)
 {
-    guest_stop(v->guest, "triple fault (shutdown) at RIP 0x%llx: the guest could not "
-               "deliver an exception", (unsigned long long)vmread(VMCS_GUEST_RIP));
+    guest_stop(v->guest, "triple fault (shutdown) on vCPU %u at RIP 0x%llx: the guest could not "
+               "deliver an exception", v->index, (unsigned long long)vmread(VMCS_GUEST_RIP));
     return EXIT_STOP;
 }
 
-/* The time budget (time=): the timer may fire before the deadline when the
- * budget is longer than its 32-bit field holds; then it is re-armed. */
+/* The VMX-preemption timer counts to the nearer of the APIC timer and the
+ * time budget (time=); it may also fire early when the wait is longer
+ * than its 32-bit field holds. The pre-entry step re-arms it. */
 enum exit_action exit_preemption_timer(struct vcpu *v)
 {
     uint64_t now = rdtsc();
-    if (now < v->deadline) {
-        vmwrite(VMCS_VMX_PREEMPTION_TIMER_VALUE, vmx_preemption_timer_value(v->deadline - now));
-        return EXIT_RESUME;
+    vapic_timer_check(v, now);
+    if (v->deadline && now >= v->deadline) {
+        guest_stop(v->guest, "still running after its %llu s time budget (time=), at RIP 0x%llx",
+                   (unsigned long long)v->guest->cfg.time_s,
+                   (unsigned long long)vmread(VMCS_GUEST_RIP));
+        return EXIT_STOP;
     }
-    guest_stop(v->guest, "still running after its %llu s time budget (time=), at RIP 0x%llx",
-               (unsigned long long)v->guest->cfg.time_s,
-               (unsigned long long)vmread(VMCS_GUEST_RIP));
-    return EXIT_STOP;
+    return EXIT_RESUME;
 }
 
+/* HLT waits in the guest, in the HLT activity state, until the pre-entry
+ * step injects an interrupt or NMI (SDM "Guest Non-Register State"): the
+ * CPU stays in VMX non-root operation and leaves only for a kick or the
+ * timer. With interrupts off only an NMI, INIT or SIPI can end it: when no
+ * vCPU of the guest is left to send one, the guest is stopped. */
 enum exit_action exit_hlt(struct vcpu *v)
 {
-    /* Keel gives guests no interrupt source yet, so HLT never ends. */
-    uint64_t rflags = vmread(VMCS_GUEST_RFLAGS);
-    guest_stop(v->guest, "halted at RIP 0x%llx with interrupts %s and no interrupt source",
-               (unsigned long long)vmread(VMCS_GUEST_RIP), rflags & X86_RFLAGS_IF ? "on" : "off");
-    return EXIT_STOP;
+    uint64_t rip = vmread(VMCS_GUEST_RIP) + vmread(VMCS_VM_EXIT_INSTRUCTION_LEN);
+    vmwrite(VMCS_GUEST_RIP, rip & guest_word_mask());
+    uint64_t block = vmread(VMCS_GUEST_INTERRUPTIBILITY_INFO);
+    if (block & (BLOCKING_BY_STI | BLOCKING_BY_MOV_SS))
+        vmwrite(VMCS_GUEST_INTERRUPTIBILITY_INFO,
+                block & ~(uint64_t)(BLOCKING_BY_STI | BLOCKING_BY_MOV_SS));
+    vmwrite(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_HLT);
+    v->activity = VCPU_HALTED;
+    if (!(vmread(VMCS_GUEST_RFLAGS) & X86_RFLAGS_IF) && vcpu_mark_stuck(v, "halted"))
+        return EXIT_STOP;
+    vcpu_request_self(v, VCPU_REQ_EVENT);   /* anything pending ends the halt at once */
+    return EXIT_RESUME;
 }

@@ -1,8 +1,8 @@
 /* I/O instructions. Every port exits (the I/O bitmaps are all ones): a
- * guest reaches no real device. Device models answer their ports; other
- * reads see all ones (nothing there), other writes are dropped. */
+ * guest reaches no real device. The first range in the guest's device
+ * table that holds the port answers (the last is "no device"). */
 #include "kernel/log.h"
-#include "vmx/devices.h"
+#include "vmx/dev/devices.h"
 #include "vmx/gpr.h"
 
 /* SDM "Exit Qualification for I/O Instructions" */
@@ -24,13 +24,10 @@ enum exit_action exit_io(struct vcpu *v)
     }
     uint32_t mask = size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
     uint32_t val = in ? 0 : (uint32_t)v->regs.rax & mask;
-    enum exit_action act = EXIT_NEXT_INSTRUCTION;
-    if (!vuart_io(v->guest, port, in, &val) && !testdev_io(v, port, in, &val, &act)) {
-        if (in)
-            val = 0xffffffffu;
-        log_debug("guest %s: %s port 0x%x (%u bytes): no device", v->guest->cfg.name,
-                  in ? "read of" : "write to", port, size);
-    }
+    const struct pio_range *r = v->guest->pio;
+    while ((uint16_t)(port - r->first) > r->span)
+        r++;                    /* the last range holds every port */
+    enum exit_action act = (enum exit_action)r->io(v, port, size, in, &val);
     if (in)     /* IN writes AL/AX/EAX; a 32-bit IN clears RAX's upper half */
         v->regs.rax = size == 4 ? (val & mask) : (v->regs.rax & ~(uint64_t)mask) | (val & mask);
     return act;

@@ -6,10 +6,10 @@
 #include "kernel/log.h"
 #include "vmx/exit.h"
 #include "vmx/gpr.h"
+#include "vmx/vapic.h"
 #include "vmx/vmx.h"
 
 #define FEATURE_CONTROL_LOCKED 1ull     /* locked, VMX off: no nested VMX */
-#define APIC_BASE_DEFAULT      0xfee00900ull    /* enabled, BSP */
 
 static uint32_t vmcs_field_for(uint32_t msr)
 {
@@ -57,6 +57,7 @@ enum exit_action exit_rdmsr(struct vcpu *v)
     uint32_t msr = (uint32_t)v->regs.rcx;
     uint32_t field = vmcs_field_for(msr);
     uint64_t val;
+    bool gp;
     if (field)
         val = vmread(field);
     else if (msr == MSR_IA32_PAT)
@@ -65,12 +66,12 @@ enum exit_action exit_rdmsr(struct vcpu *v)
         val = rdtsc();
     else if (msr == MSR_IA32_FEATURE_CONTROL)
         val = FEATURE_CONTROL_LOCKED;
-    else if (msr == MSR_IA32_APIC_BASE)
-        val = APIC_BASE_DEFAULT;
     else if (msr == MSR_IA32_MISC_ENABLE || msr == MSR_IA32_MTRRCAP)
         val = 0;
-    else
+    else if (!vapic_rdmsr(v, msr, &val, &gp))
         return refuse(v, "RDMSR", msr);
+    else if (gp)
+        return refuse(v, "RDMSR (APIC)", msr);
     v->regs.rax = (uint32_t)val;
     v->regs.rdx = val >> 32;
     return EXIT_NEXT_INSTRUCTION;
@@ -80,6 +81,9 @@ enum exit_action exit_wrmsr(struct vcpu *v)
 {
     uint32_t msr = (uint32_t)v->regs.rcx;
     uint64_t val = (uint32_t)v->regs.rax | v->regs.rdx << 32;
+    bool gp;
+    if (vapic_wrmsr(v, msr, val, &gp))
+        return gp ? refuse(v, "WRMSR (APIC)", msr) : EXIT_NEXT_INSTRUCTION;
     if (msr == MSR_IA32_EFER) {
         if (val & ~(X86_EFER_WRITABLE | X86_EFER_LMA))
             return refuse(v, "WRMSR (reserved EFER bits)", msr);

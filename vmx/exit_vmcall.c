@@ -1,7 +1,7 @@
 /* VMCALL: Keel's hypercalls (vmx/hypercall.h). Only CPL 0 may call;
  * anything a guest passes is checked against its own RAM. */
 #include "kernel/log.h"
-#include "vmx/devices.h"
+#include "vmx/dev/devices.h"
 #include "vmx/gpr.h"
 #include "vmx/hypercall.h"
 
@@ -55,10 +55,7 @@ static __attribute__((noinline)) enum exit_action hypercall(struct vcpu *v, uint
         ret = test_result(v, a, b, c);
         break;
     case HC_EXIT:
-        guest_console_flush(v->guest);
-        v->guest->state = GUEST_EXITED;
-        v->guest->exit_status = (uint32_t)a;
-        log_info("guest %s: exited with status %u", v->guest->cfg.name, (uint32_t)a);
+        guest_exit(v->guest, (uint32_t)a, "");
         return EXIT_STOP;
     default:
         ret = HC_EUNKNOWN;

@@ -1,5 +1,7 @@
-/* A guest and its vCPU. Static partitioning: one vCPU per guest, run on one
- * physical CPU at a time; guests get disjoint host memory mapped by EPT. */
+/* A guest and its vCPUs (KVM: struct kvm and struct kvm_vcpu). Static
+ * partitioning: a guest owns a set of physical CPUs for as long as it
+ * runs, one vCPU pinned to each; guests get disjoint host memory mapped by
+ * EPT. docs/architecture.md, "Guests and vCPUs". */
 #ifndef KEEL_VMX_GUEST_H
 #define KEEL_VMX_GUEST_H
 
@@ -9,25 +11,12 @@
 
 #include "arch/x86/x86.h"
 #include "kernel/guest_config.h"
+#include "kernel/spinlock.h"
+#include "vmx/dev/vlapic.h"
 #include "vmx/ept.h"
-
-#define EXIT_REASON_COUNT 70
-
-/* Guest general registers that the VMCS does not hold, in the order
- * vmx/entry.asm saves them (GR_* there: checked below). */
-struct guest_regs {
-    uint64_t rax, rcx, rdx, rbx, rbp, rsi, rdi;
-    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
-};
-_Static_assert(offsetof(struct guest_regs, rax) == 0 * 8, "entry.asm GR_RAX");
-_Static_assert(offsetof(struct guest_regs, rcx) == 1 * 8, "entry.asm GR_RCX");
-_Static_assert(offsetof(struct guest_regs, rdx) == 2 * 8, "entry.asm GR_RDX");
-_Static_assert(offsetof(struct guest_regs, rbx) == 3 * 8, "entry.asm GR_RBX");
-_Static_assert(offsetof(struct guest_regs, rbp) == 4 * 8, "entry.asm GR_RBP");
-_Static_assert(offsetof(struct guest_regs, rsi) == 5 * 8, "entry.asm GR_RSI");
-_Static_assert(offsetof(struct guest_regs, rdi) == 6 * 8, "entry.asm GR_RDI");
-_Static_assert(offsetof(struct guest_regs, r8) == 7 * 8, "entry.asm GR_R8");
-_Static_assert(offsetof(struct guest_regs, r15) == 14 * 8, "entry.asm GR_R15");
+#include "vmx/exit_reason.h"
+#include "vmx/vcpu_start.h"
+#include "vmx/vmx_ops.h"
 
 /* The XSAVE components a guest may enable with XSETBV: those whose rules
  * exit_xsetbv.c checks (others, such as AMX's, could make Keel's own
@@ -37,52 +26,116 @@ _Static_assert(offsetof(struct guest_regs, r15) == 14 * 8, "entry.asm GR_R15");
 
 enum guest_state { GUEST_CREATED, GUEST_RUNNING, GUEST_EXITED, GUEST_STOPPED };
 
+/* Requests to a vCPU from its own or another CPU (KVM kvm_make_request):
+ * bits of vcpu.requests, acted on in the pre-entry step (vmx/event.c). */
+#define VCPU_REQ_STOP   (1u << 0)   /* the guest has ended: leave */
+#define VCPU_REQ_EVENT  (1u << 1)   /* the APIC has something: try to inject */
+#define VCPU_REQ_NMI    (1u << 2)   /* an NMI is pending */
+#define VCPU_REQ_INIT   (1u << 3)   /* INIT: reset, wait for SIPI */
+#define VCPU_REQ_SIPI   (1u << 4)   /* SIPI (vector in sipi_vector) */
+#define VCPU_REQ_TIMER  (1u << 5)   /* a deadline changed: re-arm the timer */
+
 struct vcpu {
-    struct guest_regs regs;         /* first: vmx/entry.asm uses the vCPU as its regs */
+    struct guest_regs regs;         /* the guest's, saved by vmx/entry.asm */
     bool launched;                  /* VMLAUNCH done: VMRESUME from now on */
+    volatile uint32_t requests;     /* VCPU_REQ_*: set by anyone, cleared here */
     struct guest *guest;
+    unsigned index;                 /* 0 = the BSP; also its APIC ID */
+    uint32_t cpu;                   /* the physical CPU it is pinned to */
     uint64_t vmcs;                  /* physical address of its VMCS */
     uint16_t vpid;
+    enum vcpu_activity activity;
+    struct vcpu_start start;
+    volatile uint8_t sipi_vector;
+    bool nmi_pending;
+    bool stuck;                     /* counted in guest.vcpus_stuck */
+    uint32_t proc_ctl;              /* primary processor-based controls, as in the VMCS */
+    uint32_t reinject;              /* IDT-vectoring information to deliver again */
+    uint32_t reinject_error, reinject_len;
+    struct vlapic apic;             /* its local APIC; page: a frame of its own */
+    volatile uint32_t pir[8];       /* vectors posted by other vCPUs, for its IRR */
+    uint64_t timer_deadline;        /* TSC of the next timer event (APIC or budget) */
+    uint64_t deadline;              /* TSC at which its time budget runs out; 0: none */
     uint64_t dr[4], dr6;            /* debug registers: kept, not loaded */
-    uint64_t cr8;                   /* the guest's TPR (CR8 exits) */
     uint64_t pat;                   /* IA32_PAT when the VMCS has no field for it */
     unsigned msr_refusals;
-    uint64_t deadline;              /* TSC at which its time budget runs out; 0: none */
+    uint64_t exits[EXIT_REASON_COUNT];
 };
-_Static_assert(offsetof(struct vcpu, regs) == 0, "entry.asm: the vCPU is its regs");
-_Static_assert(offsetof(struct vcpu, launched) == 15 * 8, "entry.asm VCPU_LAUNCHED");
+
+/* A port-I/O range of a device model: `io` answers each access (a read
+ * fills *val). It returns what the exit should do next (enum
+ * exit_action). The table ends with a range of every port, "no device",
+ * so that a lookup needs no count. */
+struct vcpu;
+typedef int (*pio_fn)(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val);
+struct pio_range {
+    uint16_t first, span;       /* ports first .. first + span */
+    pio_fn io;
+};
+
+/* An MMIO range: EPT violations inside it go to the device (through the
+ * instruction decoder), not to the stop path. */
+typedef bool (*mmio_fn)(struct vcpu *v, uint64_t offset, unsigned size, bool write, uint64_t *val);
+struct mmio_range {
+    uint64_t base, size;
+    mmio_fn access;
+};
+
+#define GUEST_PIO_MAX 8
+#define GUEST_MMIO_MAX 4
+#define GUEST_CONSOLE_LINE 120
 
 struct guest {
     struct guest_config cfg;
     unsigned index;
     uint64_t ram;                   /* host-physical base of its RAM */
     struct ept ept;
-    struct vcpu vcpu;
-    enum guest_state state;
+    struct spinlock lock;           /* state, why, console */
+    volatile enum guest_state state;
     uint32_t exit_status;           /* GUEST_EXITED: the status it gave */
     char why[160];                  /* GUEST_STOPPED: the diagnostic */
-    uint32_t cpu;                   /* the physical CPU it ran on */
-    uint64_t exits[EXIT_REASON_COUNT];
+    struct pio_range pio[GUEST_PIO_MAX + 1];
+    unsigned pio_count;
+    struct mmio_range mmio[GUEST_MMIO_MAX];
+    unsigned mmio_count;
     unsigned tests_passed, tests_failed;    /* HC_TEST_RESULT reports */
-    char line[120];                 /* guest console: the line being written */
+    char line[GUEST_CONSOLE_LINE];  /* guest console: the line being written */
     unsigned line_len;
+    volatile unsigned vcpus_stuck;  /* halted with interrupts off, or waiting for SIPI */
+    volatile unsigned ipis_dropped;     /* IPIs aimed outside the guest */
+    unsigned vcpu_count;
+    struct vcpu vcpus[GUEST_VCPUS_MAX];
 };
 
-/* Stop the guest with a diagnostic (printed with its name). */
+/* Stop the guest with a diagnostic (printed with its name); the first
+ * reason given is the one kept. Every vCPU is told (request + kick). */
 void guest_stop(struct guest *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The guest ended by its own choice (exit hypercall, exit port: `via`
+ * prefixes the log line). */
+void guest_exit(struct guest *g, uint32_t status, const char *via);
 
 /* Guest-physical to Keel's pointer, for `len` bytes inside guest RAM; NULL
  * when any byte lies outside it. Guests choose these addresses: check. */
 void *guest_ram(struct guest *g, uint64_t gpa, uint64_t len);
 
-/* Build the guest's memory, EPT and (long64) page tables; copy the image. */
+/* Build the guest's memory, EPT, devices, vCPUs (and the flat image's
+ * start state and long64 page tables); copy the image. */
 bool guest_create(struct guest *g, const void *image);
 
-/* Run the guest on this CPU until it exits or is stopped. */
+/* Register a device's ports or MMIO range in the guest's table. */
+void guest_add_pio(struct guest *g, uint16_t first, uint16_t last, pio_fn io);
+void guest_add_mmio(struct guest *g, uint64_t base, uint64_t size, mmio_fn access);
+
+/* Ask vCPU `v` to act on `req` before its next VM entry: set the bit and
+ * kick its CPU out of the guest (KVM kvm_make_request + kvm_vcpu_kick). */
+void vcpu_request(struct vcpu *v, uint32_t req);
+
+/* Run the vCPU on this CPU until its guest ends. */
 void vcpu_run(struct vcpu *v);
 
 /* A vCPU's start state: built as an image (controls, this CPU's host
- * state, guest state for its mode), then written to the current VMCS. */
+ * state, guest state from v->start), then written to the current VMCS. */
 struct vmcs_image;
 void vmcs_build(struct vcpu *v, struct vmcs_image *img);
 void vmcs_load(const struct vmcs_image *img);
@@ -99,9 +152,9 @@ extern const uint32_t guest_unswitched_msrs[GUEST_UNSWITCHED_MSRS];
 void vmx_bitmaps_init(void);
 
 /* vmx/entry.asm: enter the guest (VMLAUNCH, then VMRESUME) and handle its
- * exits (vmx_handle_exit) until a handler says stop: returns 0 then, or 1
- * on VMfailInvalid, 2 on VMfailValid (the VM-instruction error says why). */
-int vmx_run(struct vcpu *v);
+ * exits (vmx_handle_exit) until a handler says stop: returns VMX_SUCCEED
+ * then, or the VMfail of a VMLAUNCH/VMRESUME that did not happen. */
+enum vmx_result vmx_run(struct vcpu *v);
 void vmx_exit_stub(void);
 
 #endif

@@ -1,113 +1,31 @@
-/* Guest memory and the vCPU run loop (KVM: vmx_vcpu_run, with the loop
- * that KVM_RUN drives, minus the userspace round trip). */
+/* A vCPU's life on its CPU: its VMCS, its start state, the run loop and
+ * the wait for SIPI (KVM: vmx_vcpu_run, with the loop that KVM_RUN drives,
+ * minus the userspace round trip; kvm_vcpu_block for wait-for-SIPI). */
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/tsc.h"
-#include "kernel/lib/string.h"
 #include "kernel/log.h"
 #include "kernel/mm.h"
 #include "kernel/percpu.h"
-#include "vmx/devices.h"
+#include "kernel/smp.h"
+#include "vmx/dev/devices.h"
 #include "vmx/entry_check.h"
-#include "vmx/vmcs_image.h"
+#include "vmx/event.h"
 #include "vmx/exit.h"
+#include "vmx/vapic.h"
 #include "vmx/vmcs_fields.h"
+#include "vmx/vmcs_image.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_ops.h"
-
-
-#define PTE_P_W 0x3ull
-#define PTE_PS  0x80ull
-
-void guest_stop(struct guest *g, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    kvsnprintf(g->why, sizeof(g->why), fmt, ap);
-    va_end(ap);
-    guest_console_flush(g);
-    g->state = GUEST_STOPPED;
-    log_err("guest %s stopped: %s", g->cfg.name, g->why);
-}
-
-void *guest_ram(struct guest *g, uint64_t gpa, uint64_t len)
-{
-    if (gpa >= g->cfg.mem || len > g->cfg.mem - gpa)
-        return NULL;
-    return (void *)(uintptr_t)(g->ram + gpa);
-}
-
-static uint64_t ept_alloc(void *ctx)
-{
-    (void)ctx;
-    return mm_alloc_frames(1, FRAME_SIZE);
-}
-
-static uint64_t *ept_table(void *ctx, uint64_t phys)
-{
-    (void)ctx;
-    return (uint64_t *)(uintptr_t)phys;         /* identity-mapped */
-}
-
-/* long64 guests start with paging on: identity-map their RAM with 2 MiB
- * pages, in the top pages of that RAM (guest_config.h). */
-static void build_guest_page_tables(struct guest *g)
-{
-    uint64_t mem = g->cfg.mem, base = mem - GUEST_PT_PAGES(mem) * 4096;
-    uint64_t *pml4 = guest_ram(g, base, 4096), *pdpt = guest_ram(g, base + 4096, 4096);
-    pml4[0] = (base + 4096) | PTE_P_W;
-    for (uint64_t gib = 0; gib * (1ull << 30) < mem; gib++) {
-        uint64_t pd_gpa = base + (2 + gib) * 4096;
-        uint64_t *pd = guest_ram(g, pd_gpa, 4096);
-        pdpt[gib] = pd_gpa | PTE_P_W;
-        for (uint64_t i = 0; i < 512; i++) {
-            uint64_t gpa = gib * (1ull << 30) + i * (1ull << 21);
-            if (gpa < mem)
-                pd[i] = gpa | PTE_P_W | PTE_PS;
-        }
-    }
-}
-
-bool guest_create(struct guest *g, const void *image)
-{
-    const struct guest_config *c = &g->cfg;
-    uint64_t frames = (c->mem + FRAME_SIZE - 1) / FRAME_SIZE;
-    g->ram = mm_try_alloc_frames(frames, EPT_PAGE_2M);
-    if (!g->ram) {
-        guest_stop(g, "no %llu MiB of contiguous RAM left for it", (unsigned long long)(c->mem >> 20));
-        return false;
-    }
-    g->ept = (struct ept){
-        .alloc_page = ept_alloc, .table = ept_table,
-        .use_2m = vmcs_config.ept_vpid & VMX_EPT_VPID(PAGE_2M),
-        .use_1g = vmcs_config.ept_vpid & VMX_EPT_VPID(PAGE_1G),
-    };
-    if (!ept_init(&g->ept) || ept_map(&g->ept, 0, g->ram, frames * FRAME_SIZE, EPT_RWX)) {
-        guest_stop(g, "its EPT tables could not be built");
-        return false;
-    }
-    memcpy(guest_ram(g, c->load, c->image_size), image, c->image_size);
-    if (c->mode == GUEST_LONG64)
-        build_guest_page_tables(g);
-    g->vcpu.guest = g;
-    g->vcpu.vpid = (uint16_t)(g->index + 1);    /* 0 is VMX root's own */
-    g->vcpu.vmcs = mm_alloc_frames(1, FRAME_SIZE);
-    g->vcpu.pat = X86_PAT_POWER_ON;
-    log_info("guest %s: %s, %llu MiB at host 0x%llx (EPT: %u x 1G, %u x 2M, %u x 4K), "
-             "image %llu bytes at 0x%llx, entry 0x%llx", c->name, guest_mode_name(c->mode),
-             (unsigned long long)(c->mem >> 20), (unsigned long long)g->ram, g->ept.pages[2],
-             g->ept.pages[1], g->ept.pages[0], (unsigned long long)c->image_size,
-             (unsigned long long)c->load, (unsigned long long)c->entry);
-    return true;
-}
 
 /* What VM exits leave with the CPU and the next guest on it must not see:
  * extended state (x87, SSE, AVX, ..., PKRU) and XCR0, CR2, and the MSRs
  * guests use directly (vmcs_setup.c). Reset them all. */
 #define MXCSR_DEFAULT 0x1f80
 #define FXSAVE_MXCSR_OFFSET 24
+#define XSAVE_AREA_FRAMES 4
 
-static void scrub_cpu_state(const struct guest *g)
+static void scrub_cpu_state(const struct guest *g, struct percpu *cpu)
 {
     /* CR0.CD and NW are Keel's (the guest/host mask): should a guest ever
      * reach them, VM exits would leave them set, caches off for Keel. */
@@ -119,12 +37,12 @@ static void scrub_cpu_state(const struct guest *g)
         wrmsr(guest_unswitched_msrs[i], 0);
     write_cr2(0);
     /* An all-zero area (but for MXCSR) restores every component to its
-     * initial state: XRSTOR with XSTATE_BV = 0, or FXRSTOR. */
-    static uint8_t *area;
-    if (!area) {
-        area = (uint8_t *)(uintptr_t)mm_alloc_frames(4, FRAME_SIZE);
-        *(uint32_t *)(area + FXSAVE_MXCSR_OFFSET) = MXCSR_DEFAULT;
+     * initial state: XRSTOR with XSTATE_BV = 0, or FXRSTOR. One per CPU. */
+    if (!cpu->xsave_init) {
+        cpu->xsave_init = mm_alloc_frames(XSAVE_AREA_FRAMES, FRAME_SIZE);
+        *(uint32_t *)(uintptr_t)(cpu->xsave_init + FXSAVE_MXCSR_OFFSET) = MXCSR_DEFAULT;
     }
+    uint8_t *area = (uint8_t *)(uintptr_t)cpu->xsave_init;
     if (cpuid(1, 0).ecx & X86_FEATURE_XSAVE_ECX) {
         struct cpuid_regs r = cpuid(0xd, 0);
         uint64_t all = ((uint64_t)r.edx << 32 | r.eax) & GUEST_XCR0_ALLOWED;
@@ -145,39 +63,102 @@ static bool load_vmcs(struct vcpu *v)
     if (r == VMX_SUCCEED)
         r = vmptrld(v->vmcs);
     if (r != VMX_SUCCEED) {
-        guest_stop(v->guest, "VMCLEAR/VMPTRLD of its VMCS at 0x%llx failed: %s",
+        guest_stop(v->guest, "VMCLEAR/VMPTRLD of vCPU %u's VMCS at 0x%llx failed: %s", v->index,
                    (unsigned long long)v->vmcs, vmx_result_name(r));
         return false;
     }
     return true;
 }
 
+/* Write v->start into the VMCS, after the software VM-entry checks. */
+static bool load_start_state(struct vcpu *v)
+{
+    struct guest *g = v->guest;
+    struct vmcs_image *img = this_cpu()->vmcs_image;
+    vmcs_build(v, img);
+    struct entry_check_failure f;
+    if (g->cfg.check && !vmentry_check(img, &vmx_cpu_caps[this_cpu_id()], &f)) {
+        guest_stop(g, "refused before VM entry: %s (SDM \"%s\"): %s", f.check, f.section,
+                   f.detail);
+        return false;
+    }
+    vmcs_load(img);
+    v->regs = v->start.regs;
+    v->proc_ctl = (uint32_t)img_get(img, VMCS_CPU_BASED_VM_EXEC_CONTROL);
+    v->activity = VCPU_ACTIVE;
+    return true;
+}
+
+/* Wait-for-SIPI, outside the guest: halted with interrupts on, so that a
+ * kick (or Keel's own IPIs) wakes the CPU. Returns false if the guest
+ * ended meanwhile. */
+static bool wait_for_sipi(struct vcpu *v)
+{
+    vcpu_mark_stuck(v, "waiting for SIPI");
+    for (;;) {
+        cli();
+        uint32_t req = __atomic_load_n(&v->requests, __ATOMIC_ACQUIRE);
+        if (req & VCPU_REQ_STOP)
+            return false;
+        if (req & VCPU_REQ_SIPI)
+            break;
+        __atomic_fetch_and(&v->requests, ~(VCPU_REQ_INIT | VCPU_REQ_NMI), __ATOMIC_RELAXED);
+        smp_poll_call();
+        asm volatile("sti; hlt" ::: "memory");
+    }
+    __atomic_fetch_and(&v->requests, ~(VCPU_REQ_SIPI | VCPU_REQ_INIT), __ATOMIC_RELAXED);
+    vcpu_unmark_stuck(v);
+    /* SDM "MP Initialization Protocol": real mode, CS = vector << 8, IP 0. */
+    uint8_t vec = v->sipi_vector;
+    v->start = (struct vcpu_start){
+        .mode = GUEST_REAL16, .cs_selector = (uint16_t)(vec << 8),
+        .cs_base = (uint64_t)vec << 12, .rip = 0, .activity = VCPU_ACTIVE,
+    };
+    log_info("guest %s: vCPU %u started by SIPI at 0x%x on cpu%u", v->guest->cfg.name, v->index,
+             vec << 12, this_cpu_id());
+    return true;
+}
+
 void vcpu_run(struct vcpu *v)
 {
     struct guest *g = v->guest;
-    g->cpu = this_cpu_id();
-    if (g->state != GUEST_CREATED || !load_vmcs(v))
+    struct percpu *cpu = this_cpu();
+    if (!cpu->vmcs_image)
+        cpu->vmcs_image = (struct vmcs_image *)(uintptr_t)mm_alloc_frames(
+            (sizeof(struct vmcs_image) + FRAME_SIZE - 1) / FRAME_SIZE, FRAME_SIZE);
+    if (g->state != GUEST_RUNNING || !load_vmcs(v))
         return;
-    g->state = GUEST_RUNNING;
+    cpu->vcpu = v;
     bool timer = vmx_has_preemption_timer();
     v->deadline = timer ? tsc_deadline(g->cfg.time_s * 1000000) : 0;
-    if (!timer)
-        log_warn("guest %s: no VMX-preemption timer on this CPU: no time budget", g->cfg.name);
-    struct vmcs_image img;
-    vmcs_build(v, &img);
-    struct entry_check_failure f;
-    if (g->cfg.check && !vmentry_check(&img, &vmx_cpu_caps[this_cpu_id()], &f)) {
-        guest_stop(g, "refused before VM entry: %s (SDM \"%s\"): %s", f.check, f.section,
-                   f.detail);
-        vmclear(v->vmcs);
-        return;
+    if (!timer && v->index == 0)
+        log_warn("guest %s: no VMX-preemption timer on this CPU: no time budget, no APIC "
+                 "timer", g->cfg.name);
+    for (bool first = true;; first = false) {
+        if (v->activity == VCPU_WAIT_FOR_SIPI) {
+            if (!wait_for_sipi(v))
+                break;
+            vapic_reset(v);
+        }
+        if (!load_start_state(v))
+            break;
+        if (first)
+            log_info("guest %s: %s on cpu%u (VPID %u)", g->cfg.name,
+                     v->index ? "vCPU running" : "starting", this_cpu_id(), v->vpid);
+        vcpu_request_self(v, VCPU_REQ_TIMER | VCPU_REQ_EVENT);
+        enum vmx_result r = VMX_SUCCEED;
+        if (vcpu_pre_entry(v, EXIT_RESUME) != EXIT_STOP)
+            r = vmx_run(v);                 /* until a handler says stop */
+        if (r != VMX_SUCCEED) {
+            vmx_entry_failed(v, r);
+            break;
+        }
+        if (v->activity != VCPU_WAIT_FOR_SIPI)
+            break;                          /* the guest ended (not an INIT) */
     }
-    vmcs_load(&img);
-    log_info("guest %s: starting on cpu%u (VPID %u)", g->cfg.name, g->cpu, v->vpid);
-    int fail = vmx_run(v);          /* until a handler says stop */
-    if (fail)
-        vmx_entry_failed(v, fail);
+    vcpu_unmark_stuck(v);
     guest_console_flush(g);
     vmclear(v->vmcs);
-    scrub_cpu_state(g);
+    scrub_cpu_state(g, cpu);
+    cpu->vcpu = NULL;
 }

@@ -67,7 +67,7 @@ static uint64_t owned_bits(uint64_t fixed0, uint64_t fixed1)
 static void controls(struct vmcs_image *img, const struct vmcs_start *s)
 {
     const struct vmcs_config *cfg = s->config;
-    bool long64 = s->guest->mode == GUEST_LONG64;
+    bool long64 = s->vcpu->mode == GUEST_LONG64;
     /* The common configuration. The VMX-preemption timer enforces the
      * guest's time budget, when there is one (it must then keep counting
      * across exits: "save VMX-preemption timer value"). */
@@ -128,7 +128,7 @@ static void host_state(struct vmcs_image *img, const struct vmcs_start *s)
 
 static void guest_state(struct vmcs_image *img, const struct vmcs_start *s)
 {
-    const struct guest_config *c = s->guest;
+    const struct vcpu_start *c = s->vcpu;
     const struct vmx_msrs *m = s->caps;
     uint64_t cr0_fixed0 = vmx_guest_cr0_fixed0(m, s->config->ctl[VMX_PROC2]);
     uint64_t cr0 = X86_CR0_ET, cr4 = 0, efer = 0, cr3 = 0;
@@ -146,7 +146,7 @@ static void guest_state(struct vmcs_image *img, const struct vmcs_start *s)
         cr4 |= X86_CR4_PAE;
         efer = X86_EFER_LME | X86_EFER_LMA;
         code_ar = AR_CODE64, data_ar = AR_DATA32, limit = 0xffffffff;
-        cr3 = c->mem - GUEST_PT_PAGES(c->mem) * 4096;
+        cr3 = c->cr3;
         break;
     }
     /* CD and NW too: VM entries and exits never change them, so a guest's
@@ -162,7 +162,8 @@ static void guest_state(struct vmcs_image *img, const struct vmcs_start *s)
     img_set(img, VMCS_GUEST_CR3, cr3);
     img_set(img, VMCS_GUEST_IA32_EFER, efer);
 
-    segment(img, VMCS_GUEST_CS_SELECTOR, 0, limit, code_ar);
+    segment(img, VMCS_GUEST_CS_SELECTOR, c->cs_base, limit, code_ar);
+    img_set(img, VMCS_GUEST_CS_SELECTOR, c->cs_selector);
     static const uint32_t data_segs[] = { VMCS_GUEST_DS_SELECTOR, VMCS_GUEST_ES_SELECTOR,
                                           VMCS_GUEST_SS_SELECTOR, VMCS_GUEST_FS_SELECTOR,
                                           VMCS_GUEST_GS_SELECTOR };
@@ -175,8 +176,8 @@ static void guest_state(struct vmcs_image *img, const struct vmcs_start *s)
     img_set(img, VMCS_GUEST_IDTR_BASE, 0);
     img_set(img, VMCS_GUEST_IDTR_LIMIT, 0xffff);
 
-    img_set(img, VMCS_GUEST_RIP, c->entry);
-    img_set(img, VMCS_GUEST_RSP, c->load);      /* the stack grows down below the image */
+    img_set(img, VMCS_GUEST_RIP, c->rip);
+    img_set(img, VMCS_GUEST_RSP, c->rsp);
     img_set(img, VMCS_GUEST_RFLAGS, X86_RFLAGS_FIXED);
     img_set(img, VMCS_GUEST_DR7, DR7_DEFAULT);
     img_set(img, VMCS_GUEST_IA32_DEBUGCTL, 0);

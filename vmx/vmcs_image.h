@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "kernel/guest_config.h"
+#include "vmx/vcpu_start.h"
 #include "vmx/vmcs_config.h"
 #include "vmx/vmcs_fields.h"
 
@@ -31,7 +32,8 @@ struct vmcs_host {
 };
 
 struct vmcs_start {
-    const struct guest_config *guest;
+    const struct guest_config *guest;   /* break= */
+    const struct vcpu_start *vcpu;      /* mode, registers, segments */
     const struct vmcs_config *config;
     const struct vmx_msrs *caps;        /* the CPU it will run on */
     const struct vmcs_host *host;

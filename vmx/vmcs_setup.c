@@ -68,7 +68,7 @@ void vmcs_build(struct vcpu *v, struct vmcs_image *img)
     bool timer = vmx_has_preemption_timer();
     struct vmcs_host host = this_host();
     struct vmcs_start start = {
-        .guest = &v->guest->cfg, .config = &vmcs_config, .caps = &vmx_cpu_caps[this_cpu_id()],
+        .guest = &v->guest->cfg, .vcpu = &v->start, .config = &vmcs_config, .caps = &vmx_cpu_caps[this_cpu_id()],
         .host = &host, .eptp = ept_pointer(&v->guest->ept), .io_bitmap_a = io_bitmap,
         .io_bitmap_b = io_bitmap + FRAME_SIZE, .msr_bitmap = msr_bitmap, .vpid = v->vpid,
         .preemption_timer = timer && v->deadline ? vmx_preemption_timer_value(v->deadline - rdtsc()) : 0,

@@ -77,7 +77,7 @@ void trap_dispatch(struct trap_frame *f)
                  (unsigned long long)f->rip);
         return;
     }
-    if (f->vector == LAPIC_CALL_VECTOR) {
+    if (f->vector == LAPIC_CALL_VECTOR || f->vector == LAPIC_KICK_VECTOR) {
         lapic_eoi();            /* the idle loop looks in the mailbox */
         return;
     }

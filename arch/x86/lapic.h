@@ -9,6 +9,7 @@
 
 #define LAPIC_SPURIOUS_VECTOR 0xff
 #define LAPIC_CALL_VECTOR     0xf0  /* "run the function in your mailbox" */
+#define LAPIC_KICK_VECTOR     0xf1  /* "leave the guest: a vCPU request waits" */
 
 /* BSP: choose the mode and enable the APIC; APs: enable in that mode. */
 void lapic_init(bool bsp);

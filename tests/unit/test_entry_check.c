@@ -7,6 +7,7 @@
 static struct vmx_msrs caps;
 static struct vmcs_config config;
 static struct guest_config guest;
+static struct vcpu_start start;
 static struct vmcs_image img;
 static struct entry_check_failure f;
 
@@ -40,12 +41,14 @@ static void build(enum guest_mode mode)
     guest.mem = 2 << 20;
     guest.load = guest.entry = 0x8000;
     guest.image_size = 0x100;
+    start = (struct vcpu_start){ .mode = mode, .rip = 0x8000, .rsp = 0x8000,
+                                 .cr3 = guest.mem - GUEST_PT_PAGES(guest.mem) * 4096 };
     static const struct vmcs_host host = {
         .cr0 = 0x80010031, .cr3 = 0x13a000, .cr4 = 0x2020, .efer = 0xd00, .pat = 0x0007040600070406,
         .gdtr_base = 0x140000, .idtr_base = 0x141000, .tr_base = 0x140080, .gs_base = 0x140000,
         .rip = 0x105000,
     };
-    struct vmcs_start s = { .guest = &guest, .config = &config, .caps = &caps, .host = &host,
+    struct vmcs_start s = { .guest = &guest, .vcpu = &start, .config = &config, .caps = &caps, .host = &host,
                             .eptp = 0x200000 | 0x1e, .io_bitmap_a = 0x300000,
                             .io_bitmap_b = 0x301000, .msr_bitmap = 0x302000, .vpid = 1 };
     vmcs_image_build(&img, &s);
@@ -83,7 +86,7 @@ TEST(the_break_option_breaks_what_it_says)
     guest.brk = BREAK_CS_L_AND_D;
     load_caps();
     struct vmcs_host host = { .cr0 = 0x80010031, .cr4 = 0x2020, .efer = 0xd00, .rip = 0x105000 };
-    struct vmcs_start s = { .guest = &guest, .config = &config, .caps = &caps, .host = &host,
+    struct vmcs_start s = { .guest = &guest, .vcpu = &start, .config = &config, .caps = &caps, .host = &host,
                             .eptp = 0x20001e, .vpid = 1 };
     vmcs_image_build(&img, &s);
     CHECK_STR(check(), "guest CS.L and CS.D both set");

@@ -1,0 +1,47 @@
+/* The constants Keel's assembly uses, taken from the C definitions (as
+ * bhyve's genassym does): compiled to assembly text only, never linked;
+ * the Makefile turns each "->NAME value" line into "NAME equ value" in
+ * $(BUILD)/gen/asm_consts.inc, which boot/, vmx/ and guests/ include. */
+#include <stddef.h>
+
+#include "arch/x86/msr.h"
+#include "arch/x86/x86.h"
+#include "vmx/exit.h"
+#include "vmx/guest.h"
+#include "vmx/hypercall.h"
+#include "vmx/vmcs_fields.h"
+
+#define CONST(name, value) asm volatile("\n.ascii \"->" #name " %0\"" : : "i"((long)(value)))
+#define REG(name, r) CONST(GR_##name, offsetof(struct vcpu, regs.r))
+
+void asm_consts(void);
+void asm_consts(void)
+{
+    /* vmx/entry.asm: the vCPU's registers, its launched flag, the VMCS
+     * field it writes, what a handler's result means. */
+    REG(RAX, rax); REG(RCX, rcx); REG(RDX, rdx); REG(RBX, rbx); REG(RBP, rbp);
+    REG(RSI, rsi); REG(RDI, rdi); REG(R8, r8); REG(R9, r9); REG(R10, r10);
+    REG(R11, r11); REG(R12, r12); REG(R13, r13); REG(R14, r14); REG(R15, r15);
+    CONST(VCPU_LAUNCHED, offsetof(struct vcpu, launched));
+    CONST(VCPU_REQUESTS, offsetof(struct vcpu, requests));
+    CONST(VMCS_HOST_RSP, VMCS_HOST_RSP);
+    CONST(EXIT_STOP, EXIT_STOP);
+    CONST(VMX_FAIL_INVALID, VMX_FAIL_INVALID);
+    CONST(VMX_FAIL_VALID, VMX_FAIL_VALID);
+    /* boot/: control-register and EFER bits */
+    CONST(CR0_PE, X86_CR0_PE);
+    CONST(CR0_WP, X86_CR0_WP);
+    CONST(CR0_NW, X86_CR0_NW);
+    CONST(CR0_CD, X86_CR0_CD);
+    CONST(CR0_PG, X86_CR0_PG);
+    CONST(CR4_PAE, X86_CR4_PAE);
+    CONST(EFER_MSR, MSR_IA32_EFER);
+    CONST(EFER_LME, X86_EFER_LME);
+    CONST(EFER_NXE, X86_EFER_NXE);
+    /* guests/: the hypercall ABI */
+    CONST(HC_NOP, HC_NOP);
+    CONST(HC_CONSOLE_WRITE, HC_CONSOLE_WRITE);
+    CONST(HC_TEST_RESULT, HC_TEST_RESULT);
+    CONST(HC_EXIT, HC_EXIT);
+}
+_Static_assert(VMX_SUCCEED == 0, "vmx/entry.asm returns VMX_SUCCEED as xor eax, eax");

@@ -1,0 +1,166 @@
+/* Events into the guest: the one owner of the VM-entry interruption-
+ * information field (KVM vmx_inject_irq/vmx_inject_nmi, and
+ * vmx_complete_interrupts for the IDT-vectoring information; bhyve
+ * vmx_inject_interrupts). SDM "Event Injection", "Information for VM
+ * Exits During Event Delivery", "Interrupt-Window Exiting". */
+#include "arch/x86/cpu.h"
+#include "kernel/log.h"
+#include "vmx/event.h"
+#include "vmx/exit.h"
+#include "vmx/vapic.h"
+#include "vmx/vmcs_fields.h"
+#include "vmx/vmx.h"
+#include "vmx/vmx_ops.h"
+
+void inject_exception(uint8_t vector, bool has_error_code, uint32_t error_code)
+{
+    uint32_t info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION << 8 | vector;
+    /* Real mode has no error codes: with CR0.PE = 0 the VM-entry checks on
+     * event injection require "deliver error code" to be 0. */
+    if (has_error_code && (vmread(VMCS_GUEST_CR0) & X86_CR0_PE)) {
+        info |= INTR_INFO_ERROR_CODE;
+        vmwrite(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, error_code);
+    }
+    vmwrite(VMCS_VM_ENTRY_INTR_INFO_FIELD, info);
+}
+
+void event_save_vectoring(struct vcpu *v)
+{
+    uint32_t info = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO_FIELD);
+    if (!(info & INTR_INFO_VALID))
+        return;
+    /* Bit 12 is undefined in IDT-vectoring information; the rest has the
+     * VM-entry format. Software interrupts and exceptions need their
+     * instruction length to be delivered again. */
+    v->reinject = info & ~(1u << 12);
+    if (info & INTR_INFO_ERROR_CODE)
+        v->reinject_error = (uint32_t)vmread(VMCS_IDT_VECTORING_ERROR_CODE);
+    v->reinject_len = (uint32_t)vmread(VMCS_VM_EXIT_INSTRUCTION_LEN);
+    vcpu_request_self(v, VCPU_REQ_EVENT);
+}
+
+bool vcpu_mark_stuck(struct vcpu *v, const char *why)
+{
+    struct guest *g = v->guest;
+    if (!v->stuck) {
+        v->stuck = true;
+        if (__atomic_add_fetch(&g->vcpus_stuck, 1, __ATOMIC_SEQ_CST) == g->vcpu_count) {
+            guest_stop(g, "%s at RIP 0x%llx with interrupts off and no interrupt source", why,
+                       (unsigned long long)vmread(VMCS_GUEST_RIP));
+            return true;
+        }
+    }
+    return false;
+}
+
+void vcpu_unmark_stuck(struct vcpu *v)
+{
+    if (v->stuck) {
+        v->stuck = false;
+        __atomic_sub_fetch(&v->guest->vcpus_stuck, 1, __ATOMIC_SEQ_CST);
+    }
+}
+
+void vcpu_wake(struct vcpu *v)
+{
+    if (v->activity == VCPU_HALTED) {
+        vmwrite(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
+        v->activity = VCPU_ACTIVE;
+        vcpu_unmark_stuck(v);
+    }
+}
+
+static void set_window(struct vcpu *v, uint32_t bit, bool on)
+{
+    uint32_t ctl = on ? v->proc_ctl | bit : v->proc_ctl & ~bit;
+    if (ctl != v->proc_ctl) {
+        v->proc_ctl = ctl;
+        vmwrite(VMCS_CPU_BASED_VM_EXEC_CONTROL, ctl);
+    }
+}
+
+/* What can go in this entry's single injection slot: an event to
+ * re-deliver first, then an NMI, then the APIC's highest interrupt. */
+static void inject_pending(struct vcpu *v)
+{
+    uint32_t slot = (uint32_t)vmread(VMCS_VM_ENTRY_INTR_INFO_FIELD);
+    if (v->reinject) {
+        if (!(slot & INTR_INFO_VALID)) {
+            slot = v->reinject;
+            vmwrite(VMCS_VM_ENTRY_INTR_INFO_FIELD, slot);
+            if (slot & INTR_INFO_ERROR_CODE)
+                vmwrite(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, v->reinject_error);
+            vmwrite(VMCS_VM_ENTRY_INSTRUCTION_LEN, v->reinject_len);
+        }
+        v->reinject = 0;
+    }
+    uint32_t block = (uint32_t)vmread(VMCS_GUEST_INTERRUPTIBILITY_INFO);
+    bool nmi_window = false, intr_window = false;
+    if (v->nmi_pending) {
+        if (!(slot & INTR_INFO_VALID) &&
+            !(block & (BLOCKING_BY_STI | BLOCKING_BY_MOV_SS | BLOCKING_BY_NMI))) {
+            slot = INTR_INFO_VALID | INTR_TYPE_NMI << 8 | VECTOR_NMI;
+            vmwrite(VMCS_VM_ENTRY_INTR_INFO_FIELD, slot);
+            v->nmi_pending = false;
+            vcpu_wake(v);
+        } else {
+            nmi_window = vmcs_config.ctl[VMX_PIN] & VMX_PIN_VIRTUAL_NMIS;
+        }
+    }
+    int vector = vapic_pending(v);
+    if (vector >= 0) {
+        if (!(slot & INTR_INFO_VALID) && !(block & (BLOCKING_BY_STI | BLOCKING_BY_MOV_SS)) &&
+            (vmread(VMCS_GUEST_RFLAGS) & X86_RFLAGS_IF)) {
+            vapic_ack(v, (uint8_t)vector);
+            vmwrite(VMCS_VM_ENTRY_INTR_INFO_FIELD,
+                    INTR_INFO_VALID | INTR_TYPE_EXT_INTR << 8 | (uint32_t)vector);
+            vcpu_wake(v);
+            vector = vapic_pending(v);      /* another one behind it? */
+        }
+        intr_window = vector >= 0;
+    }
+    set_window(v, VMX_PROC_NMI_WINDOW_EXITING, nmi_window);
+    set_window(v, VMX_PROC_INTR_WINDOW_EXITING, intr_window);
+}
+
+/* The timer: the VMX-preemption timer counts to whichever comes first,
+ * the APIC timer or the time budget. */
+static void arm_timer(struct vcpu *v)
+{
+    uint64_t d = v->deadline, apic = v->apic.timer_deadline;
+    if (apic && (!d || apic < d))
+        d = apic;
+    v->timer_deadline = d;
+    if (d && vmx_has_preemption_timer()) {
+        uint64_t now = rdtsc();
+        vmwrite(VMCS_VMX_PREEMPTION_TIMER_VALUE,
+                vmx_preemption_timer_value(d > now ? d - now : 0));
+    }
+}
+
+int vcpu_pre_entry(struct vcpu *v, int act)
+{
+    if (act == EXIT_STOP)
+        return act;
+    uint32_t req = __atomic_exchange_n(&v->requests, 0, __ATOMIC_ACQUIRE);
+    if (req & VCPU_REQ_STOP) {
+        vcpu_request_self(v, VCPU_REQ_STOP);    /* vcpu_run looks at it */
+        return EXIT_STOP;
+    }
+    if (req & VCPU_REQ_INIT) {
+        /* INIT: to wait-for-SIPI, outside the guest (vcpu_run waits). */
+        v->activity = VCPU_WAIT_FOR_SIPI;
+        return EXIT_STOP;
+    }
+    /* A SIPI is for a vCPU waiting for one (vcpu_run); here it is dropped,
+     * as the SDM says of a SIPI to a CPU not in wait-for-SIPI. */
+    if (req & VCPU_REQ_NMI)
+        v->nmi_pending = true;
+    if (req & VCPU_REQ_TIMER)
+        arm_timer(v);
+    if (req & (VCPU_REQ_EVENT | VCPU_REQ_NMI) || v->nmi_pending || v->reinject) {
+        vapic_sync(v);
+        inject_pending(v);
+    }
+    return act;
+}

@@ -1,0 +1,62 @@
+/* Events into the guest (SDM "Event Injection", "Information for VM Exits
+ * During Event Delivery", "Interrupt-Window Exiting and Virtual-Interrupt
+ * Delivery"): the one owner of the VM-entry interruption-information
+ * field, and the step before every VM entry. */
+#ifndef KEEL_VMX_EVENT_H
+#define KEEL_VMX_EVENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmx/guest.h"
+
+/* Interruption-information format (VM-entry, VM-exit, IDT-vectoring) */
+#define INTR_INFO_VALID          (1u << 31)
+#define INTR_INFO_VECTOR(i)      ((i) & 0xff)
+#define INTR_INFO_TYPE(i)        (((i) >> 8) & 7)
+#define INTR_INFO_ERROR_CODE     (1u << 11)
+#define INTR_TYPE_EXT_INTR       0
+#define INTR_TYPE_NMI            2
+#define INTR_TYPE_HW_EXCEPTION   3
+#define INTR_TYPE_SW_INTR        4
+#define INTR_TYPE_PRIV_SW_EXC    5
+#define INTR_TYPE_SW_EXCEPTION   6
+
+/* Guest interruptibility state */
+#define BLOCKING_BY_STI    (1u << 0)
+#define BLOCKING_BY_MOV_SS (1u << 1)
+#define BLOCKING_BY_NMI    (1u << 3)
+
+/* Guest activity state */
+#define ACTIVITY_ACTIVE 0
+#define ACTIVITY_HLT    1
+
+#define VECTOR_NMI 2
+#define VECTOR_UD 6
+#define VECTOR_GP 13
+void inject_exception(uint8_t vector, bool has_error_code, uint32_t error_code);
+
+/* An exit that may have interrupted the delivery of an event: keep that
+ * event to deliver again on the next entry (KVM vmx_complete_interrupts). */
+void event_save_vectoring(struct vcpu *v);
+
+/* The pre-entry step (vmx_handle_exit calls it when v->requests is set):
+ * act on requests, re-inject, inject the highest pending NMI or
+ * interrupt, or ask for a window. Returns what vmx_run should do. */
+int vcpu_pre_entry(struct vcpu *v, int act);
+
+/* A request the vCPU makes of itself (no kick needed). */
+static inline void vcpu_request_self(struct vcpu *v, uint32_t req)
+{
+    __atomic_fetch_or(&v->requests, req, __ATOMIC_RELAXED);
+}
+
+/* Leave a halt (HLT, or a halt with interrupts off) for the active state. */
+void vcpu_wake(struct vcpu *v);
+
+/* Count a vCPU that nothing but an NMI, INIT or SIPI can wake; when every
+ * vCPU of the guest is so, the guest can never run again: stop it. */
+bool vcpu_mark_stuck(struct vcpu *v, const char *why);
+void vcpu_unmark_stuck(struct vcpu *v);
+
+#endif

@@ -1,0 +1,218 @@
+/* The VMX side of the virtual local APIC: the register logic is
+ * vmx/dev/vlapic.c (pure); here are its doors (x2APIC MSRs, the xAPIC
+ * page, CR8), IPIs between the guest's own vCPUs, and the timer. Other
+ * vCPUs never touch this vCPU's APIC: they post vectors to its pir[] and
+ * kick it (as posted interrupts do), and it takes them in its pre-entry
+ * step. docs/guests.md, "The local APIC". */
+#include "arch/x86/cpu.h"
+#include "arch/x86/msr.h"
+#include "kernel/log.h"
+#include "kernel/mm.h"
+#include "vmx/event.h"
+#include "vmx/exit.h"
+#include "vmx/vapic.h"
+
+/* The APIC timer's input clock is the TSC (before the divide
+ * configuration): a tick per TSC tick. */
+#define VAPIC_TSC_PER_TICK 1
+#define IPIS_DROPPED_LOGGED 4
+
+static bool x2apic_allowed(void)
+{
+    return cpuid(1, 0).ecx & X86_FEATURE_X2APIC_ECX;
+}
+
+void vapic_create(struct vcpu *v)
+{
+    uint32_t *page = (uint32_t *)(uintptr_t)mm_alloc_frames(1, FRAME_SIZE);
+    vlapic_reset(&v->apic, page, v->index, v->index == 0, x2apic_allowed(), VAPIC_TSC_PER_TICK);
+}
+
+void vapic_reset(struct vcpu *v)
+{
+    vlapic_reset(&v->apic, v->apic.page, v->index, v->index == 0, x2apic_allowed(),
+                 VAPIC_TSC_PER_TICK);
+    for (unsigned i = 0; i < 8; i++)
+        v->pir[i] = 0;
+    vcpu_request_self(v, VCPU_REQ_TIMER);
+}
+
+static void post(struct vcpu *t, uint8_t vector)
+{
+    __atomic_fetch_or(&t->pir[vector / 32], 1u << (vector % 32), __ATOMIC_SEQ_CST);
+    vcpu_request(t, VCPU_REQ_EVENT);
+}
+
+void vapic_sync(struct vcpu *v)
+{
+    for (unsigned i = 0; i < 8; i++) {
+        if (!v->pir[i])
+            continue;
+        uint32_t bits = __atomic_exchange_n(&v->pir[i], 0, __ATOMIC_ACQUIRE);
+        while (bits) {
+            unsigned b = (unsigned)__builtin_ctz(bits);
+            bits &= bits - 1;
+            vlapic_accept(&v->apic, (uint8_t)(i * 32 + b), false);
+        }
+    }
+}
+
+int vapic_pending(struct vcpu *v)
+{
+    return vlapic_pending(&v->apic);
+}
+
+void vapic_ack(struct vcpu *v, uint8_t vector)
+{
+    vlapic_ack(&v->apic, vector);
+}
+
+static void deliver_one(struct vcpu *src, struct vcpu *t, const struct apic_ipi *ipi)
+{
+    switch (ipi->delivery) {
+    case APIC_DM_FIXED:
+    case APIC_DM_LOWEST:
+        if (t != src) {
+            post(t, ipi->vector);
+        } else if (vlapic_accept(&t->apic, ipi->vector, ipi->trigger_level)) {
+            vcpu_request_self(t, VCPU_REQ_EVENT);
+        }
+        break;
+    case APIC_DM_NMI:
+        vcpu_request(t, VCPU_REQ_NMI);
+        break;
+    case APIC_DM_INIT:
+        if (ipi->level_assert || !ipi->trigger_level)  /* not the INIT level de-assert */
+            vcpu_request(t, VCPU_REQ_INIT);
+        break;
+    case APIC_DM_STARTUP:
+        t->sipi_vector = ipi->vector;
+        vcpu_request(t, VCPU_REQ_SIPI);
+        break;
+    default:            /* SMI, ExtINT: nothing in a guest to take them */
+        log_debug("guest %s: IPI with delivery mode %u: dropped", src->guest->cfg.name,
+                  ipi->delivery);
+        break;
+    }
+}
+
+/* An ICR write: to the guest's own vCPUs only. A destination that names
+ * none of them reaches no one (not another guest, not Keel): counted. */
+static void deliver(struct vcpu *src, const struct apic_ipi *ipi)
+{
+    struct guest *g = src->guest;
+    unsigned hits = 0;
+    for (unsigned i = 0; i < g->vcpu_count; i++) {
+        struct vcpu *t = &g->vcpus[i];
+        bool match;
+        switch (ipi->shorthand) {
+        case APIC_SH_SELF: match = t == src; break;
+        case APIC_SH_ALL: match = true; break;
+        case APIC_SH_OTHERS: match = t != src; break;
+        default: match = vlapic_match_dest(&t->apic, ipi->dest, ipi->logical); break;
+        }
+        if (!match)
+            continue;
+        hits++;
+        deliver_one(src, t, ipi);
+        /* Lowest priority: Keel picks the first that matches. */
+        if (ipi->delivery == APIC_DM_LOWEST)
+            break;
+    }
+    if (!hits && ipi->shorthand == APIC_SH_NONE) {
+        unsigned n = __atomic_add_fetch(&g->ipis_dropped, 1, __ATOMIC_RELAXED);
+        if (n <= IPIS_DROPPED_LOGGED)
+            log_warn("guest %s: IPI from vCPU %u to %s destination 0x%x (vector 0x%x): no "
+                     "such vCPU in this guest: dropped", g->cfg.name, src->index,
+                     ipi->logical ? "logical" : "physical", ipi->dest, ipi->vector);
+    }
+}
+
+/* After an APIC register write: what the pre-entry step must redo. */
+static void after_write(struct vcpu *v, enum vlapic_result r, const struct apic_ipi *ipi,
+                        uint64_t old_deadline)
+{
+    if (r == VLAPIC_IPI)
+        deliver(v, ipi);
+    if (r == VLAPIC_EOI || r == VLAPIC_OK)
+        vcpu_request_self(v, VCPU_REQ_EVENT);   /* TPR, SVR, EOI may unblock a vector */
+    if (v->apic.timer_deadline != old_deadline)
+        vcpu_request_self(v, VCPU_REQ_TIMER);
+}
+
+bool vapic_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val, bool *gp)
+{
+    *gp = false;
+    if (msr == MSR_IA32_APIC_BASE)
+        *val = v->apic.apic_base;
+    else if (msr == MSR_IA32_TSC_DEADLINE)
+        *val = vlapic_tsc_deadline_read(&v->apic);
+    else if (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST)
+        *gp = vlapic_msr_read(&v->apic, msr, rdtsc(), val) == VLAPIC_GP;
+    else
+        return false;
+    return true;
+}
+
+bool vapic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val, bool *gp)
+{
+    uint64_t old = v->apic.timer_deadline;
+    struct apic_ipi ipi;
+    int eoi;
+    enum vlapic_result r = VLAPIC_OK;
+    *gp = false;
+    if (msr == MSR_IA32_APIC_BASE)
+        r = vlapic_set_base(&v->apic, val);
+    else if (msr == MSR_IA32_TSC_DEADLINE)
+        vlapic_tsc_deadline_write(&v->apic, val, rdtsc());
+    else if (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST)
+        r = vlapic_msr_write(&v->apic, msr, val, rdtsc(), &ipi, &eoi);
+    else
+        return false;
+    if (r == VLAPIC_GP)
+        *gp = true;
+    else
+        after_write(v, r, &ipi, old);
+    return true;
+}
+
+bool vapic_mmio(struct vcpu *v, uint64_t offset, unsigned size, bool write, uint64_t *val)
+{
+    /* The page answers only while the APIC is enabled in xAPIC mode. */
+    if (!(v->apic.apic_base & APIC_BASE_EN) || vlapic_x2apic_mode(&v->apic)) {
+        if (!write)
+            *val = ~0ull;
+        return true;
+    }
+    if (!write) {
+        *val = size == 4 ? vlapic_mmio_read(&v->apic, (uint32_t)offset, rdtsc()) : 0;
+        return true;
+    }
+    if (size != 4)
+        return true;    /* the SDM: 32-bit accesses only; others are dropped */
+    uint64_t old = v->apic.timer_deadline;
+    struct apic_ipi ipi;
+    int eoi;
+    enum vlapic_result r = vlapic_mmio_write(&v->apic, (uint32_t)offset, (uint32_t)*val, rdtsc(),
+                                             &ipi, &eoi);
+    after_write(v, r, &ipi, old);
+    return true;
+}
+
+uint64_t vapic_get_cr8(struct vcpu *v)
+{
+    return (v->apic.page[APIC_TPR / 4] >> 4) & 0xf;
+}
+
+void vapic_set_cr8(struct vcpu *v, uint64_t cr8)
+{
+    v->apic.page[APIC_TPR / 4] = (uint32_t)(cr8 & 0xf) << 4;
+    vcpu_request_self(v, VCPU_REQ_EVENT);
+}
+
+void vapic_timer_check(struct vcpu *v, uint64_t now)
+{
+    if (vlapic_timer_due(&v->apic, now) && vlapic_timer_fire(&v->apic, now))
+        vcpu_request_self(v, VCPU_REQ_EVENT);
+    vcpu_request_self(v, VCPU_REQ_TIMER);
+}

@@ -1,0 +1,40 @@
+/* The VMX side of each vCPU's local APIC (the register logic is
+ * vmx/dev/vlapic.c): its MSRs and MMIO page, IPIs between the guest's
+ * vCPUs, the timer on the VMX-preemption timer, what the pre-entry step
+ * injects. */
+#ifndef KEEL_VMX_VAPIC_H
+#define KEEL_VMX_VAPIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmx/guest.h"
+
+#define VAPIC_MMIO_BASE 0xfee00000ull
+
+void vapic_create(struct vcpu *v);
+void vapic_reset(struct vcpu *v);       /* INIT */
+
+/* For the pre-entry step: move posted vectors into the IRR; the vector
+ * to inject next (or -1); the vCPU took it. */
+void vapic_sync(struct vcpu *v);
+int vapic_pending(struct vcpu *v);
+void vapic_ack(struct vcpu *v, uint8_t vector);
+
+/* The MSRs: x2APIC registers (0x800-0x8ff), IA32_APIC_BASE and
+ * IA32_TSC_DEADLINE. Return false if `msr` is none of them; otherwise
+ * *gp says whether the access raises #GP. */
+bool vapic_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val, bool *gp);
+bool vapic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val, bool *gp);
+
+/* The xAPIC page (an MMIO range of the device table). */
+bool vapic_mmio(struct vcpu *v, uint64_t offset, unsigned size, bool write, uint64_t *val);
+
+/* CR8: the TPR's bits 7:4. */
+uint64_t vapic_get_cr8(struct vcpu *v);
+void vapic_set_cr8(struct vcpu *v, uint64_t cr8);
+
+/* The VMX-preemption timer fired: the APIC timer, if due. */
+void vapic_timer_check(struct vcpu *v, uint64_t now);
+
+#endif
