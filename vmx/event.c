@@ -124,7 +124,10 @@ static void inject_pending(struct vcpu *v)
 }
 
 /* The timer: the VMX-preemption timer counts to whichever comes first,
- * the APIC timer or the time budget. */
+ * the APIC timer or the time budget. It counts only in VMX non-root
+ * operation (its value is saved on exit): while the APIC timer is armed,
+ * every entry sets it again from the TSC (VCPU_REQ_TIMER stays set), so
+ * that time spent in Keel is not lost; the budget needs no such care. */
 static void arm_timer(struct vcpu *v)
 {
     uint64_t d = v->deadline, apic = v->apic.timer_deadline;
@@ -148,7 +151,9 @@ int vcpu_pre_entry(struct vcpu *v, int act)
         return EXIT_STOP;
     }
     if (req & VCPU_REQ_INIT) {
-        /* INIT: to wait-for-SIPI, outside the guest (vcpu_run waits). */
+        /* INIT: the APIC resets (keeping its mode), the vCPU waits for
+         * SIPI outside the guest (vcpu_run). */
+        vapic_init_signal(v);
         v->activity = VCPU_WAIT_FOR_SIPI;
         return EXIT_STOP;
     }
@@ -156,8 +161,11 @@ int vcpu_pre_entry(struct vcpu *v, int act)
      * as the SDM says of a SIPI to a CPU not in wait-for-SIPI. */
     if (req & VCPU_REQ_NMI)
         v->nmi_pending = true;
-    if (req & VCPU_REQ_TIMER)
+    if (req & VCPU_REQ_TIMER) {
         arm_timer(v);
+        if (v->apic.timer_deadline)
+            vcpu_request_self(v, VCPU_REQ_TIMER);
+    }
     if (req & (VCPU_REQ_EVENT | VCPU_REQ_NMI) || v->nmi_pending || v->reinject) {
         vapic_sync(v);
         inject_pending(v);

@@ -28,10 +28,9 @@ void vapic_create(struct vcpu *v)
     vlapic_reset(&v->apic, page, v->index, v->index == 0, x2apic_allowed(), VAPIC_TSC_PER_TICK);
 }
 
-void vapic_reset(struct vcpu *v)
+void vapic_init_signal(struct vcpu *v)
 {
-    vlapic_reset(&v->apic, v->apic.page, v->index, v->index == 0, x2apic_allowed(),
-                 VAPIC_TSC_PER_TICK);
+    vlapic_init_signal(&v->apic);
     for (unsigned i = 0; i < 8; i++)
         v->pir[i] = 0;
     vcpu_request_self(v, VCPU_REQ_TIMER);

@@ -13,7 +13,7 @@
 #define VAPIC_MMIO_BASE 0xfee00000ull
 
 void vapic_create(struct vcpu *v);
-void vapic_reset(struct vcpu *v);       /* INIT */
+void vapic_init_signal(struct vcpu *v);     /* INIT: reset, keeping the APIC's mode */
 
 /* For the pre-entry step: move posted vectors into the IRR; the vector
  * to inject next (or -1); the vCPU took it. */

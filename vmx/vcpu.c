@@ -138,7 +138,6 @@ void vcpu_run(struct vcpu *v)
         if (v->activity == VCPU_WAIT_FOR_SIPI) {
             if (!wait_for_sipi(v))
                 break;
-            vapic_reset(v);
         }
         if (!load_start_state(v))
             break;
