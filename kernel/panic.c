@@ -5,7 +5,6 @@
 #include "kernel/log.h"
 #include "kernel/percpu.h"
 #include "kernel/smp.h"
-#include "vmx/vmx.h"
 
 #define BACKTRACE_MAX 16
 #define IDENTITY_MAP_END (4ull << 30)
@@ -20,18 +19,36 @@ const char *keel_status_name(enum keel_status s)
     return "?";
 }
 
+static const struct stop_hooks *hooks;
+
+void stop_hooks_register(const struct stop_hooks *h)
+{
+    hooks = h;
+}
+
+bool stop_hooks_cpu_off(void)
+{
+    return percpu_ready && hooks && hooks->cpu_off && hooks->cpu_off();
+}
+
+const char *stop_hooks_what(void)
+{
+    return hooks && hooks->what ? hooks->what : "stopped";
+}
+
 void keel_stop(enum keel_status status)
 {
     cli();
-    if (percpu_ready && this_cpu()->vmx_on && hardware_disable(false))
-        log_info("VMXOFF done: left VMX operation");
+    if (stop_hooks_cpu_off())
+        log_info("%s", stop_hooks_what());
     smp_stop_others();
     power_off(status);
 }
 
 void keel_shutdown(enum keel_status status)
 {
-    vmx_shutdown();
+    if (hooks && hooks->all_off)
+        hooks->all_off();
     cli();
     smp_stop_others();
     power_off(status);

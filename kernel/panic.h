@@ -3,6 +3,7 @@
 #ifndef KEEL_PANIC_H
 #define KEEL_PANIC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "kernel/lib/fmt.h"
@@ -31,6 +32,22 @@ __attribute__((noreturn)) void keel_stop(enum keel_status status);
 /* The orderly end: VMXOFF on every CPU, each saying so, then the others
  * stopped and the machine powered off. */
 __attribute__((noreturn)) void keel_shutdown(enum keel_status status);
+
+/* What a subsystem must undo before Keel stops, registered by it at init,
+ * so that the stop path calls no subsystem by name (VMX registers VMXOFF
+ * here). cpu_off runs on each CPU as it stops, from NMI context too, and
+ * says whether it undid something on this CPU ("VMXOFF done: left VMX
+ * operation" is then reported as `what`); all_off runs once, on the
+ * orderly path, before the other CPUs are stopped. */
+struct stop_hooks {
+    bool (*cpu_off)(void);
+    void (*all_off)(void);
+    const char *what;
+};
+void stop_hooks_register(const struct stop_hooks *h);
+/* For the stop paths: run this CPU's hook; true if it undid something. */
+bool stop_hooks_cpu_off(void);
+const char *stop_hooks_what(void);
 
 /* Print the frame-pointer chain starting at `rbp`. */
 void dump_backtrace(uint64_t rbp);

@@ -9,7 +9,7 @@
 #include "kernel/options.h"
 #include "kernel/percpu.h"
 #include "kernel/selftest.h"
-#include "vmx/vmx.h"
+#include "kernel/panic.h"
 
 #define AP_STACK_FRAMES 4
 #define AP_ANSWER_US 200000         /* an AP reaches C in far less */
@@ -243,7 +243,7 @@ void smp_stop_others(void)
 
 void smp_nmi_stop(void)
 {
-    if (this_cpu()->vmx_on && hardware_disable(false))
+    if (stop_hooks_cpu_off())
         __atomic_fetch_add(&cpus_vmxoff, 1, __ATOMIC_RELAXED);
     __atomic_fetch_add(&cpus_stopped, 1, __ATOMIC_RELAXED);
     cpu_halt_forever();

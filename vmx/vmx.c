@@ -69,8 +69,19 @@ static __attribute__((noreturn)) void refuse_no_vmx(unsigned lacking)
     boot_fail("vmx", "Keel needs VMX");
 }
 
+/* Keel's stop paths leave VMX operation through these (kernel/panic.h). */
+static bool stop_this_cpu(void)
+{
+    return this_cpu()->vmx_on && hardware_disable(false);
+}
+
+static const struct stop_hooks vmx_stop_hooks = {
+    .cpu_off = stop_this_cpu, .all_off = vmx_shutdown, .what = "VMXOFF done: left VMX operation",
+};
+
 void vmx_init(bool report)
 {
+    stop_hooks_register(&vmx_stop_hooks);
     unsigned no_vmx = 0;
     for (unsigned i = 0; i < cpu_count; i++) {
         smp_call(cpus[i], read_caps_here, NULL);
