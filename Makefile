@@ -131,6 +131,12 @@ test: deps all unit
 bench: deps all
 	scripts/bench.sh
 
+# FUZZ_TIME seconds for each libFuzzer harness (tests/fuzz/); FUZZ=name
+# for one of them.
+FUZZ_TIME ?= 60
+fuzz: deps
+	scripts/fuzz.sh --time $(FUZZ_TIME) $(FUZZ)
+
 clean:
 	rm -rf $(BUILD)
 
@@ -145,6 +151,7 @@ help:
 	@echo "                 line; ends with 'N passed, N failed'"
 	@echo "  guests         build the test guests ($(BUILD)/guests/*.bin)"
 	@echo "  bench          exit-cost benchmark in Bochs: table, and $(BUILD)/bench.json"
+	@echo "  fuzz           run each libFuzzer harness (tests/fuzz/) for FUZZ_TIME s"
 	@echo "  unit           build the host unit tests only"
 	@echo "  deps           install missing packages with apt-get (scripts/setup.sh)"
 	@echo "  clean          remove $(BUILD)/"
@@ -158,12 +165,15 @@ help:
 	@echo "  GUESTS='a b'         guests/*.asm to run as GRUB modules (now: $(GUESTS))"
 	@echo "  TIMEOUT=s            'run' gives up after this many seconds (now: $(TIMEOUT))"
 	@echo "  TESTS='pattern'      'test' runs only integration tests whose name matches"
+	@echo "  FUZZ_TIME=s          'fuzz': seconds per harness (now: $(FUZZ_TIME)); 'test' runs"
+	@echo "                       each for 4 s (FUZZ_TIME=0 make test: none)"
+	@echo "  FUZZ=name            'fuzz': only tests/fuzz/fuzz_NAME.c"
 	@echo "  CROSS_COMPILE=pfx    toolchain prefix, e.g. x86_64-elf-"
 	@echo "  BUILD=dir            output directory (now: $(BUILD))"
 	@echo "  NASM=, HOSTCC=       assembler and host compiler for unit tests"
 	@echo "  V=1                  show every build command"
 
 FORCE:
-.PHONY: all iso guests unit deps run test bench clean help FORCE
+.PHONY: all iso guests unit deps run test bench fuzz clean help FORCE
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -70,7 +70,7 @@ static const char *set_cpus(const struct option_desc *opt, const char *val, void
         while (*p && *p != ',' && *p != '-' && k < sizeof(num) - 1)
             num[k++] = *p++;
         num[k] = '\0';
-        if (!parse_u64(num, &lo))
+        if ((*p && *p != ',' && *p != '-') || !parse_u64(num, &lo))
             return "a CPU list holds numbers, ranges (2-3) and commas";
         hi = lo;
         if (*p == '-') {
@@ -79,11 +79,11 @@ static const char *set_cpus(const struct option_desc *opt, const char *val, void
             while (*p && *p != ',' && k < sizeof(num) - 1)
                 num[k++] = *p++;
             num[k] = '\0';
-            if (!parse_u64(num, &hi) || hi < lo)
+            if ((*p && *p != ',') || !parse_u64(num, &hi) || hi < lo)
                 return "a CPU range is written low-high, such as 2-3";
         }
-        if (*p == ',')
-            p++;
+        if (*p == ',' && !*++p)
+            return "a CPU list does not end with a comma";
         for (uint64_t c = lo; c <= hi; c++) {
             if (c > 0xffff)
                 return "no such CPU number";

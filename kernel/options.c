@@ -32,6 +32,7 @@ void options_defaults(struct keel_options *o)
     o->shutdown = SHUTDOWN_AUTO;
     o->cpus = CPUS_MAX;
     o->vmx = VMX_ON;
+    o->apicv = 1;
 }
 
 int options_parse(const char *cmdline, struct keel_options *o, report_fn report,
@@ -50,6 +51,7 @@ int options_parse(const char *cmdline, struct keel_options *o, report_fn report,
         { "cpus", set_count, &o->cpus, NULL },
         { "vmx", option_set_choice, &o->vmx, VMX_MODE_NAMES },
         { "bench", option_set_choice, &o->bench, "off|on" },
+        { "apicv", option_set_choice, &o->apicv, "off|on" },
     };
     return cmdline_apply(cmdline, table, sizeof(table) / sizeof(table[0]), report, ctx);
 }

@@ -38,6 +38,7 @@ struct keel_options {
     unsigned cpus;                          /* start at most this many CPUs */
     int vmx;                                /* enum vmx_mode */
     int bench;                              /* 1: bench=on */
+    int apicv;                              /* 1: use APIC virtualization (apicv=) */
 };
 
 extern struct keel_options keel_options;

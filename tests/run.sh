@@ -2,7 +2,8 @@
 # Keel's test suite: `make test` runs this after building.
 #   0. grub-file accepts build/keel.elf as Multiboot2
 #   1. host unit tests (build/unit/test_*, ASan + UBSan), one count per case
-#   2. integration tests (tests/integration/*.test): boot the ISO in an
+#   2. libFuzzer harnesses (tests/fuzz/), FUZZ_TIME seconds each (4)
+#   3. integration tests (tests/integration/*.test): boot the ISO in an
 #      emulator and check the serial log line by line
 # Ends with "N passed, N failed"; exits non-zero on any failure.
 #   TESTS=regex   run only the integration tests whose name matches
@@ -47,6 +48,23 @@ for t in build/unit/test_*; do
     echo "ok   unit/$name ($p cases)"
   fi
 done
+
+# ---------------------------------------------------------------- fuzz
+# Each libFuzzer harness (tests/fuzz/) for a few seconds: a smoke run that
+# keeps them building and catches what is quick to find; `make fuzz` runs
+# them longer. FUZZ_TIME=0 skips this (it is then said, not hidden).
+fuzz_time=${FUZZ_TIME:-4}
+if [[ $fuzz_time -gt 0 ]]; then
+  while IFS= read -r line; do
+    echo "$line"
+    case $line in
+      "ok   fuzz/"*) passed=$((passed + 1)) ;;
+      "FAIL fuzz/"*) failed=$((failed + 1)); f=${line#FAIL }; failures+=("${f%%:*}") ;;
+    esac
+  done < <(scripts/fuzz.sh --time "$fuzz_time" 2>&1)
+else
+  echo "skip fuzz (FUZZ_TIME=0)"
+fi
 
 # ---------------------------------------------------------------- integration
 # A .test file is bash that sets:

@@ -8,6 +8,7 @@
 #include "vmx/event.h"
 #include "vmx/exit.h"
 #include "vmx/vapic.h"
+#include "vmx/dev/vlapic.h"
 #include "vmx/vmcs_fields.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_ops.h"
@@ -108,6 +109,19 @@ static void inject_pending(struct vcpu *v)
         }
     }
     int vector = vapic_pending(v);
+    if (v->apicv) {
+        /* Virtual-interrupt delivery: the CPU takes the interrupt from the
+         * virtual-APIC page when the guest can; Keel sets RVI to the
+         * highest requested vector (SDM "Guest Interrupt Status"). */
+        int irr = vlapic_highest_irr(&v->apic);
+        uint64_t status = vmread(VMCS_GUEST_INTR_STATUS);
+        uint64_t want = (status & 0xff00) | (uint64_t)(irr < 0 ? 0 : irr);
+        if (want != status)
+            vmwrite(VMCS_GUEST_INTR_STATUS, want);
+        if (vector >= 0 && (vmread(VMCS_GUEST_RFLAGS) & X86_RFLAGS_IF))
+            vcpu_wake(v);       /* out of HLT: the CPU delivers on entry */
+        vector = -1;
+    }
     if (vector >= 0) {
         if (!(slot & INTR_INFO_VALID) && !(block & (BLOCKING_BY_STI | BLOCKING_BY_MOV_SS)) &&
             (vmread(VMCS_GUEST_RFLAGS) & X86_RFLAGS_IF)) {

@@ -104,6 +104,24 @@ void vmcs_dump(const char *why)
     }
 }
 
+static inline __attribute__((always_inline)) void skip_instruction(uint64_t len)
+{
+    uint64_t rip = vmread(VMCS_GUEST_RIP) + len;
+    if (__builtin_expect(rip >> 32, 0))
+        rip &= guest_word_mask();       /* EIP wraps outside 64-bit mode */
+    vmwrite(VMCS_GUEST_RIP, rip);
+    /* Past the instruction, blocking by STI or MOV SS has ended. */
+    uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY_INFO);
+    if (intr & (BLOCKING_BY_STI | BLOCKING_BY_MOV_SS))
+        vmwrite(VMCS_GUEST_INTERRUPTIBILITY_INFO,
+                intr & ~(uint64_t)(BLOCKING_BY_STI | BLOCKING_BY_MOV_SS));
+}
+
+void guest_skip_instruction(uint64_t len)
+{
+    skip_instruction(len);
+}
+
 enum exit_action vmx_handle_exit(struct vcpu *v)
 {
     uint32_t reason = (uint32_t)vmread(VMCS_VM_EXIT_REASON);
@@ -119,17 +137,8 @@ enum exit_action vmx_handle_exit(struct vcpu *v)
     }
     v->exits[basic]++;
     enum exit_action act = exit_handlers[basic](v);
-    if (act == EXIT_NEXT_INSTRUCTION) {
-        uint64_t rip = vmread(VMCS_GUEST_RIP) + vmread(VMCS_VM_EXIT_INSTRUCTION_LEN);
-        if (__builtin_expect(rip >> 32, 0))
-            rip &= guest_word_mask();   /* EIP wraps outside 64-bit mode */
-        vmwrite(VMCS_GUEST_RIP, rip);
-        /* Past the instruction, blocking by STI or MOV SS has ended. */
-        uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY_INFO);
-        if (intr & (BLOCKING_BY_STI | BLOCKING_BY_MOV_SS))
-            vmwrite(VMCS_GUEST_INTERRUPTIBILITY_INFO,
-                    intr & ~(uint64_t)(BLOCKING_BY_STI | BLOCKING_BY_MOV_SS));
-    }
+    if (act == EXIT_NEXT_INSTRUCTION)
+        skip_instruction(vmread(VMCS_VM_EXIT_INSTRUCTION_LEN));
     return act;     /* vmx/entry.asm runs the pre-entry step if a request waits */
 }
 

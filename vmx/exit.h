@@ -22,6 +22,14 @@ void vmx_entry_failed(struct vcpu *v, enum vmx_result fail);
 
 const char *exit_reason_name(uint32_t reason);
 
+/* RIP past the instruction (`len` bytes), and the STI / MOV SS shadow
+ * over: the one place RIP advances (vmx_handle_exit, MMIO, HLT). */
+void guest_skip_instruction(uint64_t len);
+
+/* An access to a device's MMIO range at guest-physical `gpa` (vmx/mmio.c):
+ * the instruction at RIP is decoded and carried out against the device. */
+enum exit_action mmio_emulate(struct vcpu *v, uint64_t gpa, const struct mmio_range *r);
+
 /* Dump the guest state by VMCS field name (an unexpected exit, a failed
  * entry). */
 void vmcs_dump(const char *why);

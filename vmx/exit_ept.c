@@ -1,5 +1,6 @@
-/* EPT violations and misconfigurations: a guest touching memory outside
- * its RAM is stopped, with where and how. */
+/* EPT violations and misconfigurations: an access inside a device's MMIO
+ * range goes to that device; a guest touching memory outside its RAM and
+ * devices is stopped, with where and how. */
 #include "vmx/exit.h"
 #include "vmx/vmcs_fields.h"
 #include "vmx/vmx_ops.h"
@@ -11,7 +12,12 @@
 enum exit_action exit_ept_violation(struct vcpu *v)
 {
     uint64_t q = vmread(VMCS_EXIT_QUALIFICATION), gpa = vmread(VMCS_GUEST_PHYSICAL_ADDRESS);
-    const struct guest_config *c = &v->guest->cfg;
+    const struct guest *g = v->guest;
+    const struct guest_config *c = &g->cfg;
+    event_save_vectoring(v);
+    for (unsigned i = 0; i < g->mmio_count; i++)
+        if (gpa - g->mmio[i].base < g->mmio[i].size && !(q & EPT_Q_FETCH))
+            return mmio_emulate(v, gpa, &g->mmio[i]);
     guest_stop(v->guest, "EPT violation: %s guest-physical 0x%llx, %s its %llu MiB of RAM, "
                "at RIP 0x%llx", q & EPT_Q_FETCH ? "instruction fetch from" :
                q & EPT_Q_WRITE ? "write to" : "read of", (unsigned long long)gpa,

@@ -84,12 +84,7 @@ enum exit_action exit_preemption_timer(struct vcpu *v)
  * vCPU of the guest is left to send one, the guest is stopped. */
 enum exit_action exit_hlt(struct vcpu *v)
 {
-    uint64_t rip = vmread(VMCS_GUEST_RIP) + vmread(VMCS_VM_EXIT_INSTRUCTION_LEN);
-    vmwrite(VMCS_GUEST_RIP, rip & guest_word_mask());
-    uint64_t block = vmread(VMCS_GUEST_INTERRUPTIBILITY_INFO);
-    if (block & (BLOCKING_BY_STI | BLOCKING_BY_MOV_SS))
-        vmwrite(VMCS_GUEST_INTERRUPTIBILITY_INFO,
-                block & ~(uint64_t)(BLOCKING_BY_STI | BLOCKING_BY_MOV_SS));
+    guest_skip_instruction(vmread(VMCS_VM_EXIT_INSTRUCTION_LEN));
     vmwrite(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_HLT);
     v->activity = VCPU_HALTED;
     if (!(vmread(VMCS_GUEST_RFLAGS) & X86_RFLAGS_IF) && vcpu_mark_stuck(v, "halted"))

@@ -153,6 +153,7 @@ static void vcpu_create(struct guest *g, unsigned i, const struct vcpu_start *bs
     else
         v->start = (struct vcpu_start){ .mode = GUEST_REAL16, .activity = VCPU_WAIT_FOR_SIPI };
     v->activity = v->start.activity;
+    v->apicv = vmx_has_apicv();
     vapic_create(v);
 }
 
@@ -173,6 +174,16 @@ bool guest_create(struct guest *g, const void *image)
     if (!ept_init(&g->ept) || ept_map(&g->ept, 0, g->ram, frames * FRAME_SIZE, EPT_RWX)) {
         guest_stop(g, "its EPT tables could not be built");
         return false;
+    }
+    /* APIC virtualization: the xAPIC page's guest-physical address maps
+     * to a page of the guest's own (SDM "APIC-Access Page"); the CPU turns
+     * accesses there into the virtual-APIC page's or into exits. */
+    if (vmx_has_apicv()) {
+        g->apic_access = mm_alloc_frames(1, FRAME_SIZE);
+        if (ept_map(&g->ept, VAPIC_MMIO_BASE, g->apic_access, FRAME_SIZE, EPT_RWX)) {
+            guest_stop(g, "its APIC-access page could not be mapped");
+            return false;
+        }
     }
     struct vcpu_start bsp;
     flat_image_start(g, image, &bsp);

@@ -50,6 +50,7 @@ struct vcpu {
     bool nmi_pending;
     bool stuck;                     /* counted in guest.vcpus_stuck */
     uint32_t proc_ctl;              /* primary processor-based controls, as in the VMCS */
+    bool apicv;                     /* the CPU virtualizes its APIC (apicv=) */
     uint32_t reinject;              /* IDT-vectoring information to deliver again */
     uint32_t reinject_error, reinject_len;
     struct vlapic apic;             /* its local APIC; page: a frame of its own */
@@ -91,6 +92,7 @@ struct guest {
     uint64_t ram;                   /* host-physical base of its RAM */
     struct ept ept;
     struct spinlock lock;           /* state, why, console */
+    uint64_t apic_access;           /* apicv: the APIC-access page EPT maps at 0xfee00000 */
     volatile enum guest_state state;
     uint32_t exit_status;           /* GUEST_EXITED: the status it gave */
     char why[160];                  /* GUEST_STOPPED: the diagnostic */
@@ -148,8 +150,10 @@ uint32_t vmx_preemption_timer_value(uint64_t tsc_ticks);
 #define GUEST_UNSWITCHED_MSRS 5
 extern const uint32_t guest_unswitched_msrs[GUEST_UNSWITCHED_MSRS];
 
-/* Shared by every VMCS: I/O bitmaps (everything exits) and MSR bitmap. */
+/* Shared by every VMCS: I/O bitmaps (everything exits) and MSR bitmaps:
+ * the one for a vCPU whose x2APIC the CPU virtualizes, or the other. */
 void vmx_bitmaps_init(void);
+uint64_t vmx_msr_bitmap(bool x2apic_virtualized);
 
 /* vmx/entry.asm: enter the guest (VMLAUNCH, then VMRESUME) and handle its
  * exits (vmx_handle_exit) until a handler says stop: returns VMX_SUCCEED

@@ -11,6 +11,10 @@
 #include "vmx/event.h"
 #include "vmx/exit.h"
 #include "vmx/vapic.h"
+#include "vmx/vmcs_fields.h"
+#include "vmx/vmcs_image.h"
+#include "vmx/vmx.h"
+#include "vmx/vmx_ops.h"
 
 /* The APIC timer's input clock is the TSC (before the divide
  * configuration): a tick per TSC tick. */
@@ -153,6 +157,19 @@ bool vapic_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val, bool *gp)
     return true;
 }
 
+/* The APIC changed mode (IA32_APIC_BASE): with APIC virtualization the
+ * controls and the MSR bitmap follow it. */
+static void mode_changed(struct vcpu *v)
+{
+    if (!v->apicv)
+        return;
+    bool x2apic = vlapic_x2apic_mode(&v->apic);
+    uint32_t proc, proc2;
+    vmcs_apic_controls(&vmcs_config, true, x2apic, &proc, &proc2);
+    vmwrite(VMCS_SECONDARY_VM_EXEC_CONTROL, proc2);
+    vmwrite(VMCS_MSR_BITMAP, vmx_msr_bitmap(x2apic));
+}
+
 bool vapic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val, bool *gp)
 {
     uint64_t old = v->apic.timer_deadline;
@@ -160,9 +177,12 @@ bool vapic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val, bool *gp)
     int eoi;
     enum vlapic_result r = VLAPIC_OK;
     *gp = false;
-    if (msr == MSR_IA32_APIC_BASE)
+    if (msr == MSR_IA32_APIC_BASE) {
+        bool x2apic = vlapic_x2apic_mode(&v->apic);
         r = vlapic_set_base(&v->apic, val);
-    else if (msr == MSR_IA32_TSC_DEADLINE)
+        if (x2apic != vlapic_x2apic_mode(&v->apic))
+            mode_changed(v);
+    } else if (msr == MSR_IA32_TSC_DEADLINE)
         vlapic_tsc_deadline_write(&v->apic, val, rdtsc());
     else if (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST)
         r = vlapic_msr_write(&v->apic, msr, val, rdtsc(), &ipi, &eoi);
@@ -196,6 +216,24 @@ bool vapic_mmio(struct vcpu *v, uint64_t offset, unsigned size, bool write, uint
                                              &ipi, &eoi);
     after_write(v, r, &ipi, old);
     return true;
+}
+
+const struct mmio_range *vapic_mmio_range(const struct guest *g)
+{
+    for (unsigned i = 0; i < g->mmio_count; i++)
+        if (g->mmio[i].base == VAPIC_MMIO_BASE)
+            return &g->mmio[i];
+    return NULL;
+}
+
+void vapic_apic_write(struct vcpu *v, uint32_t offset)
+{
+    uint64_t old = v->apic.timer_deadline;
+    struct apic_ipi ipi;
+    int eoi;
+    uint32_t val = v->apic.page[(offset & 0xff0) / 4];
+    enum vlapic_result r = vlapic_mmio_write(&v->apic, offset & 0xff0, val, rdtsc(), &ipi, &eoi);
+    after_write(v, r, &ipi, old);
 }
 
 uint64_t vapic_get_cr8(struct vcpu *v)

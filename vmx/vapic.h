@@ -30,6 +30,12 @@ bool vapic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val, bool *gp);
 /* The xAPIC page (an MMIO range of the device table). */
 bool vapic_mmio(struct vcpu *v, uint64_t offset, unsigned size, bool write, uint64_t *val);
 
+/* The xAPIC page's range in the guest's device table, for APIC-access
+ * exits; and an APIC-write exit: the CPU wrote `offset` in the page, Keel
+ * carries out the write's effect. */
+const struct mmio_range *vapic_mmio_range(const struct guest *g);
+void vapic_apic_write(struct vcpu *v, uint32_t offset);
+
 /* CR8: the TPR's bits 7:4. */
 uint64_t vapic_get_cr8(struct vcpu *v);
 void vapic_set_cr8(struct vcpu *v, uint64_t cr8);

@@ -64,6 +64,37 @@ static uint64_t owned_bits(uint64_t fixed0, uint64_t fixed1)
     return (fixed0 | ~fixed1) & 0xffffffffull;
 }
 
+#define APICV_PROC2 (VMX_PROC2_VIRT_APIC_ACCESSES | VMX_PROC2_VIRT_X2APIC_MODE | \
+                     VMX_PROC2_APIC_REGISTER_VIRT | VMX_PROC2_VIRT_INTR_DELIVERY)
+
+bool vmcs_config_has_apicv(const struct vmcs_config *cfg)
+{
+    return (cfg->ctl[VMX_PROC] & VMX_PROC_TPR_SHADOW) &&
+           (cfg->ctl[VMX_PROC2] & APICV_PROC2) == APICV_PROC2;
+}
+
+void vmcs_apic_controls(const struct vmcs_config *cfg, bool apicv, bool x2apic, uint32_t *proc,
+                        uint32_t *proc2)
+{
+    *proc = cfg->ctl[VMX_PROC];
+    *proc2 = cfg->ctl[VMX_PROC2];
+    if (!apicv) {
+        *proc &= ~(uint32_t)VMX_PROC_TPR_SHADOW;
+        *proc2 &= ~(uint32_t)APICV_PROC2;
+        return;
+    }
+    /* MOV to/from CR8 uses the virtual TPR. The two virtualize controls
+     * exclude each other (SDM "Checks on VMX Controls"). */
+    *proc &= ~(uint32_t)(VMX_PROC_CR8_LOAD_EXITING | VMX_PROC_CR8_STORE_EXITING);
+    *proc2 &= ~(uint32_t)(x2apic ? VMX_PROC2_VIRT_APIC_ACCESSES : VMX_PROC2_VIRT_X2APIC_MODE);
+}
+
+static void set_zero(struct vmcs_image *img, const uint32_t *fields, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        img_set(img, fields[i], 0);
+}
+
 static void controls(struct vmcs_image *img, const struct vmcs_start *s)
 {
     const struct vmcs_config *cfg = s->config;
@@ -74,8 +105,21 @@ static void controls(struct vmcs_image *img, const struct vmcs_start *s)
     bool timer = s->preemption_timer != 0;
     img_set(img, VMCS_PIN_BASED_VM_EXEC_CONTROL,
             cfg->ctl[VMX_PIN] & ~(timer ? 0 : VMX_PIN_PREEMPTION_TIMER));
-    img_set(img, VMCS_CPU_BASED_VM_EXEC_CONTROL, cfg->ctl[VMX_PROC]);
-    img_set(img, VMCS_SECONDARY_VM_EXEC_CONTROL, cfg->ctl[VMX_PROC2]);
+    uint32_t proc, proc2;
+    vmcs_apic_controls(cfg, s->apicv, s->x2apic, &proc, &proc2);
+    img_set(img, VMCS_CPU_BASED_VM_EXEC_CONTROL, proc);
+    img_set(img, VMCS_SECONDARY_VM_EXEC_CONTROL, proc2);
+    if (s->apicv) {
+        /* Nothing is level-triggered: no EOI exits; no TPR threshold with
+         * virtual-interrupt delivery; RVI and SVI start at 0. */
+        static const uint32_t apic_zero[] = {
+            VMCS_TPR_THRESHOLD, VMCS_EOI_EXIT_BITMAP0, VMCS_EOI_EXIT_BITMAP1,
+            VMCS_EOI_EXIT_BITMAP2, VMCS_EOI_EXIT_BITMAP3, VMCS_GUEST_INTR_STATUS,
+        };
+        set_zero(img, apic_zero, sizeof(apic_zero) / sizeof(apic_zero[0]));
+        img_set(img, VMCS_VIRTUAL_APIC_PAGE_ADDR, s->virtual_apic_page);
+        img_set(img, VMCS_APIC_ACCESS_ADDR, s->apic_access_page);
+    }
     img_set(img, VMCS_VM_EXIT_CONTROLS,
             cfg->ctl[VMX_EXIT] & ~(timer ? 0 : VMX_EXIT_SAVE_PREEMPT_TIMER));
     if (timer)
@@ -87,8 +131,7 @@ static void controls(struct vmcs_image *img, const struct vmcs_start *s)
         VMCS_CR3_TARGET_COUNT, VMCS_VM_EXIT_MSR_STORE_COUNT, VMCS_VM_EXIT_MSR_LOAD_COUNT,
         VMCS_VM_ENTRY_MSR_LOAD_COUNT, VMCS_VM_ENTRY_INTR_INFO_FIELD, VMCS_TSC_OFFSET,
     };
-    for (unsigned i = 0; i < sizeof(zero) / sizeof(zero[0]); i++)
-        img_set(img, zero[i], 0);
+    set_zero(img, zero, sizeof(zero) / sizeof(zero[0]));
     img_set(img, VMCS_IO_BITMAP_A, s->io_bitmap_a);
     img_set(img, VMCS_IO_BITMAP_B, s->io_bitmap_b);
     img_set(img, VMCS_MSR_BITMAP, s->msr_bitmap);

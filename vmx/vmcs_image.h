@@ -40,7 +40,23 @@ struct vmcs_start {
     uint64_t eptp, io_bitmap_a, io_bitmap_b, msr_bitmap;
     uint16_t vpid;
     uint32_t preemption_timer;          /* 0: no time budget (timer off) */
+    /* APIC virtualization (apicv): the vCPU's virtual-APIC page (its
+     * APIC's registers), the guest's APIC-access page; the APIC's mode. */
+    bool apicv, x2apic;
+    uint64_t virtual_apic_page, apic_access_page;
 };
+
+/* The APIC virtualization controls, all of them or none: does the
+ * negotiated configuration have them all? */
+bool vmcs_config_has_apicv(const struct vmcs_config *cfg);
+
+/* The primary and secondary processor-based controls for a vCPU: with
+ * apicv, TPR shadow and virtual-interrupt delivery, APIC-register
+ * virtualization and the one of "virtualize APIC accesses" and
+ * "virtualize x2APIC mode" that the APIC's mode calls for, and no CR8
+ * exiting; without, none of these and CR8 exiting. */
+void vmcs_apic_controls(const struct vmcs_config *cfg, bool apicv, bool x2apic, uint32_t *proc,
+                        uint32_t *proc2);
 
 /* Controls, host state and guest state for the guest's start mode. */
 void vmcs_image_build(struct vmcs_image *img, const struct vmcs_start *s);

@@ -11,7 +11,9 @@
 #include "vmx/vmx.h"
 #include "vmx/vmx_ops.h"
 
-static uint64_t io_bitmap, msr_bitmap;      /* shared, read only to the CPU */
+/* Shared, read only to the CPU. Two MSR bitmaps: the one every vCPU uses,
+ * and the one for a vCPU whose x2APIC the CPU virtualizes. */
+static uint64_t io_bitmap, msr_bitmap, msr_bitmap_x2apic;
 
 /* MSRs a guest reads and writes directly (the MSR bitmap lets them
  * through): FS and GS bases, which the VMCS switches, and these, which it
@@ -21,12 +23,40 @@ const uint32_t guest_unswitched_msrs[GUEST_UNSWITCHED_MSRS] = {
     MSR_IA32_STAR, MSR_IA32_LSTAR, MSR_IA32_CSTAR, MSR_IA32_FMASK, MSR_IA32_KERNEL_GS_BASE,
 };
 
+/* SDM "MSR-Bitmap Address": read-low 0, read-high 1024, write-low 2048,
+ * write-high 3072 bytes. */
+#define MSR_BITMAP_WRITE 2048
+
+static void msr_bitmap_pass(uint8_t *bm, uint32_t msr, unsigned which)
+{
+    uint32_t base = (msr >= 0xc0000000 ? 1024 : 0) + which, bit = msr & 0x1fff;
+    bm[base + bit / 8] &= (uint8_t)~(1u << (bit % 8));
+}
+
 static void msr_bitmap_allow(uint8_t *bm, uint32_t msr)
 {
-    /* read-low 0, read-high 1024, write-low 2048, write-high 3072 bytes */
-    uint32_t base = msr >= 0xc0000000 ? 1024 : 0, bit = msr & 0x1fff;
-    bm[base + bit / 8] &= (uint8_t)~(1u << (bit % 8));
-    bm[2048 + base + bit / 8] &= (uint8_t)~(1u << (bit % 8));
+    msr_bitmap_pass(bm, msr, 0);
+    msr_bitmap_pass(bm, msr, MSR_BITMAP_WRITE);
+}
+
+/* With "virtualize x2APIC mode" and APIC-register virtualization, reads
+ * of the x2APIC registers come from the virtual-APIC page, and writes of
+ * TPR, EOI and SELF IPI are virtualized (SDM "Virtualizing MSR-Based APIC
+ * Accesses"). The current count is Keel's to compute; every other write
+ * has an effect Keel carries out. */
+static void msr_bitmap_x2apic_pass(uint8_t *bm)
+{
+    for (uint32_t msr = MSR_X2APIC_FIRST; msr <= MSR_X2APIC_LAST; msr++)
+        if (msr != MSR_X2APIC_FIRST + APIC_TIMER_CURRENT / 16)
+            msr_bitmap_pass(bm, msr, 0);
+    msr_bitmap_pass(bm, MSR_X2APIC_FIRST + APIC_TPR / 16, MSR_BITMAP_WRITE);
+    msr_bitmap_pass(bm, MSR_X2APIC_FIRST + APIC_EOI / 16, MSR_BITMAP_WRITE);
+    msr_bitmap_pass(bm, MSR_X2APIC_FIRST + APIC_SELF_IPI / 16, MSR_BITMAP_WRITE);
+}
+
+uint64_t vmx_msr_bitmap(bool x2apic_virtualized)
+{
+    return x2apic_virtualized ? msr_bitmap_x2apic : msr_bitmap;
 }
 
 void vmx_bitmaps_init(void)
@@ -40,6 +70,9 @@ void vmx_bitmaps_init(void)
     msr_bitmap_allow(bm, MSR_IA32_GS_BASE);
     for (unsigned i = 0; i < GUEST_UNSWITCHED_MSRS; i++)
         msr_bitmap_allow(bm, guest_unswitched_msrs[i]);
+    msr_bitmap_x2apic = mm_alloc_frames(1, FRAME_SIZE);
+    memcpy((void *)(uintptr_t)msr_bitmap_x2apic, bm, FRAME_SIZE);
+    msr_bitmap_x2apic_pass((uint8_t *)(uintptr_t)msr_bitmap_x2apic);
 }
 
 static struct vmcs_host this_host(void)
@@ -67,10 +100,14 @@ void vmcs_build(struct vcpu *v, struct vmcs_image *img)
 {
     bool timer = vmx_has_preemption_timer();
     struct vmcs_host host = this_host();
+    bool x2apic = vlapic_x2apic_mode(&v->apic);
     struct vmcs_start start = {
+        .apicv = v->apicv, .x2apic = x2apic,
+        .virtual_apic_page = (uint64_t)(uintptr_t)v->apic.page,
+        .apic_access_page = v->guest->apic_access,
         .guest = &v->guest->cfg, .vcpu = &v->start, .config = &vmcs_config, .caps = &vmx_cpu_caps[this_cpu_id()],
         .host = &host, .eptp = ept_pointer(&v->guest->ept), .io_bitmap_a = io_bitmap,
-        .io_bitmap_b = io_bitmap + FRAME_SIZE, .msr_bitmap = msr_bitmap, .vpid = v->vpid,
+        .io_bitmap_b = io_bitmap + FRAME_SIZE, .msr_bitmap = vmx_msr_bitmap(v->apicv && x2apic), .vpid = v->vpid,
         .preemption_timer = timer && v->deadline ? vmx_preemption_timer_value(v->deadline - rdtsc()) : 0,
     };
     vmcs_image_build(img, &start);

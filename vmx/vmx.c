@@ -100,6 +100,11 @@ void vmx_init(bool report)
              (unsigned long long)c->ept_vpid);
     if (report)
         vmcs_config_explain(c, vmx_cpu_caps, cpu_count, report_line, NULL);
+    log_info("VMX: guests' local APICs: %s", vmx_has_apicv() ?
+             "APIC virtualization (TPR shadow, APIC-register virtualization, virtual-interrupt "
+             "delivery, APIC accesses and x2APIC mode virtualized)" :
+             !keel_options.apicv ? "emulated (apicv=off)" :
+             "emulated (the CPUs lack a control APIC virtualization needs)");
     vmx_bitmaps_init();
 
     unsigned on = 0;

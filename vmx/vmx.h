@@ -5,7 +5,9 @@
 
 #include <stdbool.h>
 
+#include "kernel/options.h"
 #include "vmx/vmcs_config.h"
+#include "vmx/vmcs_image.h"
 
 /* The negotiated configuration, fixed once vmx_init has run. */
 extern struct vmcs_config vmcs_config;
@@ -18,6 +20,13 @@ static inline bool vmx_has_preemption_timer(void)
 {
     return (vmcs_config.ctl[VMX_PIN] & VMX_PIN_PREEMPTION_TIMER) &&
            (vmcs_config.ctl[VMX_EXIT] & VMX_EXIT_SAVE_PREEMPT_TIMER);
+}
+
+/* APIC virtualization for guests: the CPUs have every control it needs,
+ * and apicv=off did not turn it off. */
+static inline bool vmx_has_apicv(void)
+{
+    return keel_options.apicv && vmcs_config_has_apicv(&vmcs_config);
 }
 
 /* Every CPU reads its capabilities; one configuration is negotiated over

@@ -55,3 +55,39 @@ TEST(entry_inside_image_and_real_mode_below_1m)
     CHECK_EQ(parse("name=a mode=real16 mem=4 load=0xff000", 0x2000), -1);
     CHECK_HAS(rep.msg[0], "below 1 MiB");
 }
+
+TEST(cpus_count_and_list)
+{
+    CHECK_EQ(parse("name=a", 100), 0);
+    CHECK_EQ(g.vcpus, 1);
+    CHECK_EQ(g.cpu_list_len, 0);
+    CHECK_EQ(parse("name=a cpus=3", 100), 0);
+    CHECK_EQ(g.vcpus, 3);
+    CHECK_EQ(g.cpu_list_len, 0);
+    CHECK_EQ(parse("name=a cpus=1,3-5", 100), 0);
+    CHECK_EQ(g.vcpus, 4);
+    CHECK_EQ(g.cpu_list_len, 4);
+    CHECK_EQ(g.cpu_list[0], 1);
+    CHECK_EQ(g.cpu_list[3], 5);
+    CHECK_EQ(parse("name=a cpus=2-2", 100), 0);
+    CHECK_EQ(g.cpu_list_len, 1);
+    CHECK_EQ(g.cpu_list[0], 2);
+}
+
+TEST(cpus_refused)
+{
+    CHECK_EQ(parse("name=a cpus=0", 100), -1);
+    CHECK_HAS(rep.msg[0], "expected a count from 1 to 8");
+    CHECK_EQ(parse("name=a cpus=9", 100), -1);
+    CHECK_EQ(parse("name=a cpus=1,1", 100), -1);
+    CHECK_HAS(rep.msg[0], "listed twice");
+    CHECK_EQ(parse("name=a cpus=3-2", 100), -1);
+    CHECK_EQ(parse("name=a cpus=0-8", 100), -1);
+    CHECK_HAS(rep.msg[0], "more than 8 CPUs");
+    CHECK_EQ(parse("name=a cpus=1,", 100), -1);
+    CHECK_HAS(rep.msg[0], "does not end with a comma");
+    /* longer than a number: not cut in two (found by reading the fuzzer's target) */
+    CHECK_EQ(parse("name=a cpus=00000000000003,4", 100), -1);
+    CHECK_EQ(parse("name=a cpus=1,000000000002", 100), -1);
+    CHECK_EQ(parse("name=a cpus=x,2", 100), -1);
+}

@@ -70,8 +70,8 @@ static void forbid(struct vmx_msrs *m, enum vmx_cap_msr plain, enum vmx_cap_msr 
 /* The common setting Bochs' corei7_skylake_x gives (also seen on a 4-CPU
  * Bochs boot, tests/integration/bochs-boot.test). */
 #define SKX_PIN   0x0000007fu
-#define SKX_PROC  0xb6986dfau
-#define SKX_PROC2 0x001010eau
+#define SKX_PROC  0xb6b86dfau      /* with "use TPR shadow" */
+#define SKX_PROC2 0x001013fbu      /* with the APIC virtualization controls */
 #define SKX_EXIT  0x007fefffu
 #define SKX_ENTRY 0x0000d1ffu
 #define SKX_EPT   0x70106334041ull

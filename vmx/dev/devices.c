@@ -1,4 +1,5 @@
 /* The devices every guest gets, registered in its device table. */
+#include "kernel/frame.h"
 #include "kernel/log.h"
 #include "vmx/dev/devices.h"
 #include "vmx/vapic.h"
@@ -16,4 +17,5 @@ void devices_create(struct guest *g)
 {
     guest_add_pio(g, VUART_COM1, VUART_COM1 + 7, vuart_io);
     guest_add_pio(g, TESTDEV_EXIT_PORT, TESTDEV_EXIT_PORT, testdev_io);
+    guest_add_mmio(g, VAPIC_MMIO_BASE, FRAME_SIZE, vapic_mmio);
 }

@@ -146,6 +146,16 @@ int vlapic_pending(const struct vlapic *l)
     return v;
 }
 
+int vlapic_highest_irr(const struct vlapic *l)
+{
+    return vec_highest(l, APIC_IRR0);
+}
+
+int vlapic_highest_isr(const struct vlapic *l)
+{
+    return vec_highest(l, APIC_ISR0);
+}
+
 void vlapic_ack(struct vlapic *l, uint8_t vector)
 {
     vec_clear(l, APIC_IRR0, vector);

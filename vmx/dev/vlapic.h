@@ -123,6 +123,12 @@ bool vlapic_accept(struct vlapic *l, uint8_t vector, bool level);
  * Priority"). */
 int vlapic_pending(const struct vlapic *l);
 
+/* The highest vector set in IRR / ISR, or -1, whatever the priorities:
+ * what virtual-interrupt delivery's RVI and SVI hold (SDM "Guest
+ * Interrupt Status"). */
+int vlapic_highest_irr(const struct vlapic *l);
+int vlapic_highest_isr(const struct vlapic *l);
+
 /* The vCPU took `vector` (from vlapic_pending): IRR to ISR, PPR updated. */
 void vlapic_ack(struct vlapic *l, uint8_t vector);
 
