@@ -101,6 +101,7 @@ struct guest {
     struct mmio_range mmio[GUEST_MMIO_MAX];
     unsigned mmio_count;
     unsigned tests_passed, tests_failed;    /* HC_TEST_RESULT reports */
+    uint64_t test_scratch;          /* the test MMIO device's register */
     char line[GUEST_CONSOLE_LINE];  /* guest console: the line being written */
     unsigned line_len;
     volatile unsigned vcpus_stuck;  /* halted with interrupts off, or waiting for SIPI */

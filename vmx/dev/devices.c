@@ -18,4 +18,5 @@ void devices_create(struct guest *g)
     guest_add_pio(g, VUART_COM1, VUART_COM1 + 7, vuart_io);
     guest_add_pio(g, TESTDEV_EXIT_PORT, TESTDEV_EXIT_PORT, testdev_io);
     guest_add_mmio(g, VAPIC_MMIO_BASE, FRAME_SIZE, vapic_mmio);
+    guest_add_mmio(g, TESTDEV_MMIO_BASE, FRAME_SIZE, testdev_mmio);
 }

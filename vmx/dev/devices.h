@@ -9,8 +9,8 @@
 
 #include "vmx/exit.h"
 
-/* Every guest's devices: the 16550 at COM1, the test exit port, the local
- * APIC's MMIO page. */
+/* Every guest's devices: the 16550 at COM1, the test exit port and MMIO
+ * scratch page, the local APIC's MMIO page. */
 void devices_create(struct guest *g);
 
 /* The guest console (vmx/dev/console.c): what the guest writes appears on
@@ -29,6 +29,8 @@ int vuart_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *va
  * ends the guest with status N. */
 #define TESTDEV_EXIT_PORT 0xf4
 int testdev_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val);
+#define TESTDEV_MMIO_BASE 0xfeb00000ull
+bool testdev_mmio(struct vcpu *v, uint64_t offset, unsigned size, bool write, uint64_t *val);
 
 
 #endif
