@@ -8,25 +8,8 @@
 ; by the timer (BSP) and by IPIs (AP); an IPI to an APIC ID no vCPU has.
 ; module: name=apic64 mode=long64 cpus=2
 %include "guests/lib/guest.inc"
+%include "guests/lib/apic.inc"
 
-MSR_APIC_BASE    equ 0x1b
-MSR_TSC_DEADLINE equ 0x6e0
-X2APIC_ID        equ 0x802
-X2APIC_TPR       equ 0x808
-X2APIC_EOI       equ 0x80b
-X2APIC_LDR       equ 0x80d
-X2APIC_SVR       equ 0x80f
-X2APIC_ISR2      equ 0x812     ; vectors 64-95
-X2APIC_ICR       equ 0x830
-X2APIC_LVT_TIMER equ 0x832
-X2APIC_TMICT     equ 0x838
-X2APIC_TMCCT     equ 0x839
-X2APIC_TDCR      equ 0x83e
-X2APIC_SELF_IPI  equ 0x83f
-
-APIC_BASE_BSP    equ 1 << 8
-APIC_BASE_EXTD   equ 1 << 10
-APIC_BASE_EN     equ 1 << 11
 
 V_AP_PING        equ 0x40      ; BSP -> AP
 V_SELF           equ 0x41      ; self-IPI
@@ -37,23 +20,6 @@ V_SPURIOUS       equ 0xff
 TIMER_PERIOD     equ 100000    ; TSC ticks (the APIC timer counts at the TSC rate)
 TIMER_TICKS      equ 10
 AP_STACK         equ 0x6000
-
-; WRMSR_IMM msr, value (64-bit)
-%macro WRMSR_IMM 2
-    mov ecx, %1
-    mov rax, %2
-    mov rdx, rax
-    shr rdx, 32
-    wrmsr
-%endmacro
-
-; RDMSR_TO_RAX msr
-%macro RDMSR_TO_RAX 1
-    mov ecx, %1
-    rdmsr
-    shl rdx, 32
-    or rax, rdx
-%endmacro
 
 ; WAIT_FOR qword, value: spin (bounded) until [qword] >= value; ZF... sets
 ; rax = the value seen
@@ -77,44 +43,9 @@ start:
     jmp bsp_main
 
 ; ---------------------------------------------------------------- AP entry
-; The SIPI vector is 9: the AP starts in real mode at CS:IP = 0900:0000.
-times 0x1000 - ($ - $$) db 0
-bits 16
-ap_trampoline:
-    cli
-    xor ax, ax
-    mov ds, ax
-    lgdt [ap_gdtr]
-    mov eax, cr4
-    or eax, 1 << 5              ; PAE
-    mov cr4, eax
-    mov eax, [ap_cr3]
-    mov cr3, eax
-    mov ecx, 0xc0000080         ; IA32_EFER.LME
-    rdmsr
-    or eax, 1 << 8
-    wrmsr
-    mov eax, cr0
-    or eax, 0x80000001          ; PG and PE at once: IA-32e mode
-    mov cr0, eax
-    jmp dword 0x08:ap_long
-align 8
-ap_gdt:
-    dq 0
-    dq 0x00af9b000000ffff       ; 0x08: 64-bit code
-    dq 0x00cf93000000ffff       ; 0x10: data
-ap_gdtr:
-    dw 3 * 8 - 1
-    dd ap_gdt
-ap_cr3: dd 0
+    AP_TRAMPOLINE
 
-bits 64
-ap_long:
-    mov ax, 0x10
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    mov rsp, AP_STACK
+ap_main:
     lidt [idtr]
     ; the AP's own view: APIC ID 1 in CPUID and in its x2APIC
     mov eax, 1
@@ -123,14 +54,9 @@ ap_long:
     mov [ap_cpuid_id], rbx
     RDMSR_TO_RAX MSR_APIC_BASE
     mov [ap_apic_base], rax
-    or rax, APIC_BASE_EXTD
-    mov rdx, rax
-    shr rdx, 32
-    mov ecx, MSR_APIC_BASE
-    wrmsr
+    X2APIC_ENABLE
     RDMSR_TO_RAX X2APIC_ID
     mov [ap_x2apic_id], rax
-    WRMSR_IMM X2APIC_SVR, 0x100 | V_SPURIOUS
     mov qword [ap_alive], 1
 .idle:                          ; woken by each IPI
     sti
@@ -437,11 +363,7 @@ bsp_main:
     WRMSR_IMM X2APIC_LVT_TIMER, 1 << 16         ; masked
 
     ; start the AP: INIT, SIPI, SIPI (vector 9: 0x9000)
-    mov rax, cr3
-    mov [ap_cr3], eax
-    WRMSR_IMM X2APIC_ICR, (1 << 32) | 0x4500    ; INIT, assert, to APIC ID 1
-    WRMSR_IMM X2APIC_ICR, (1 << 32) | 0x4609    ; SIPI
-    WRMSR_IMM X2APIC_ICR, (1 << 32) | 0x4609    ; SIPI again, as the MP protocol says
+    START_AP 1
     WAIT_FOR ap_alive, 1
     cmp rax, 1
     CHECK e, "AP started by INIT-SIPI-SIPI reached 64-bit mode"
@@ -492,12 +414,7 @@ bsp_main:
 
     LONG64_LIB
 
-align 16
-idt:
-    times 256 * 16 db 0
-idtr:
-    dw 256 * 16 - 1
-    dq idt
+    IDT256
 
 align 8
 ap_alive:     dq 0
