@@ -204,7 +204,12 @@ bool vapic_mmio(struct vcpu *v, uint64_t offset, unsigned size, bool write, uint
         return true;
     }
     if (!write) {
-        *val = size == 4 ? vlapic_mmio_read(&v->apic, (uint32_t)offset, rdtsc()) : 0;
+        /* The SDM asks for aligned 32-bit accesses; a narrower read inside
+         * one register gets its bytes (as the CPU's APIC virtualization
+         * gives them), anything else reads 0. */
+        unsigned shift = 8 * (unsigned)(offset & 3);
+        uint32_t reg = vlapic_mmio_read(&v->apic, (uint32_t)(offset & ~3ull), rdtsc());
+        *val = (offset & 3) + size <= 4 ? (reg >> shift) & (uint32_t)(((1ull << (8 * size)) - 1)) : 0;
         return true;
     }
     if (size != 4)
