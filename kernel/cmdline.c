@@ -83,14 +83,29 @@ int cmdline_apply(const char *line, const struct option_desc *opts, size_t nopts
     return reports;
 }
 
+const char *option_set_range(const struct option_desc *opt, const char *val, void *target)
+{
+    const struct option_range *r = opt->arg;
+    uint64_t v;
+    if (!val || !parse_u64(val, &v) || v < r->min || v > r->max)
+        return r->why;
+    v <<= r->shift;
+    if (r->size == 4)
+        *(uint32_t *)target = (uint32_t)v;
+    else
+        *(uint64_t *)target = v;
+    return NULL;
+}
+
 const char *option_set_choice(const struct option_desc *opt, const char *val, void *target)
 {
     if (!val)
         return "needs a value";
-    int i = parse_choice(val, opt->arg);
+    const char *choices = opt->arg;
+    int i = parse_choice(val, choices);
     if (i < 0) {
         static char why[96];    /* command lines are parsed one at a time, at boot */
-        ksnprintf(why, sizeof(why), "expected one of %s", opt->arg);
+        ksnprintf(why, sizeof(why), "expected one of %s", choices);
         return why;
     }
     *(int *)target = i;

@@ -28,8 +28,18 @@ struct option_desc {
     const char *name;
     const char *(*set)(const struct option_desc *opt, const char *val, void *target);
     void *target;
-    const char *arg;        /* for `set`: e.g. the choices, or the port index */
+    const void *arg;        /* for `set`: the choices ("a|b|c"), a struct option_range */
 };
+
+/* A number option: min..max, stored shifted left by `shift` (MiB to
+ * bytes: 20) into a target of `size` bytes (4 or 8); `why` is the message
+ * for a value outside, such as "expected MiB from 1 to 1024". */
+struct option_range {
+    uint64_t min, max;
+    unsigned shift, size;
+    const char *why;
+};
+const char *option_set_range(const struct option_desc *opt, const char *val, void *target);
 
 
 /* Apply every word of `line` through `opts`. Unknown options and bad

@@ -15,25 +15,12 @@ static const char *set_name(const struct option_desc *opt, const char *val, void
     return NULL;
 }
 
-static const char *set_mib(const struct option_desc *opt, const char *val, void *target)
-{
-    (void)opt;
-    uint64_t v;
-    if (!val || !parse_u64(val, &v) || v < 1 || v > GUEST_MEM_MAX_MIB)
-        return "expected MiB from 1 to 1024";
-    *(uint64_t *)target = v << 20;
-    return NULL;
-}
-
-static const char *set_seconds(const struct option_desc *opt, const char *val, void *target)
-{
-    (void)opt;
-    uint64_t v;
-    if (!val || !parse_u64(val, &v) || v < 1 || v > GUEST_TIME_MAX_S)
-        return "expected seconds from 1 to 86400";
-    *(uint64_t *)target = v;
-    return NULL;
-}
+static const struct option_range mem_range = {
+    1, GUEST_MEM_MAX_MIB, 20, sizeof(uint64_t), "expected MiB from 1 to 1024",
+};
+static const struct option_range time_range = {
+    1, GUEST_TIME_MAX_S, 0, sizeof(uint64_t), "expected seconds from 1 to 86400",
+};
 
 static const char *set_addr(const struct option_desc *opt, const char *val, void *target)
 {
@@ -115,12 +102,12 @@ int guest_config_parse(const char *cmdline, uint64_t image_size, struct guest_co
     const struct option_desc opts[] = {
         { "name", set_name, g->name, NULL },
         { "mode", option_set_choice, &g->mode, GUEST_MODE_NAMES },
-        { "mem", set_mib, &g->mem, NULL },
+        { "mem", option_set_range, &g->mem, &mem_range },
         { "load", set_addr, &g->load, NULL },
         { "entry", set_addr, &entry, NULL },
         { "break", option_set_choice, &g->brk, GUEST_BREAK_NAMES },
         { "check", option_set_choice, &g->check, "off|on" },
-        { "time", set_seconds, &g->time_s, NULL },
+        { "time", option_set_range, &g->time_s, &time_range },
         { "cpus", set_cpus, g, NULL },
     };
     int problems = cmdline_apply(cmdline, opts, sizeof(opts) / sizeof(opts[0]), report, ctx);

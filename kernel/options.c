@@ -11,15 +11,9 @@ static const char *set_uart(const struct option_desc *opt, const char *val, void
     return uart_parse_config(val, target);
 }
 
-static const char *set_count(const struct option_desc *opt, const char *val, void *target)
-{
-    (void)opt;
-    uint64_t v;
-    if (!val || !parse_u64(val, &v) || v < 1 || v > CPUS_MAX)
-        return "expected a number from 1 to 256";
-    *(unsigned *)target = (unsigned)v;
-    return NULL;
-}
+static const struct option_range cpus_range = {
+    1, CPUS_MAX, 0, sizeof(unsigned), "expected a number from 1 to 256",
+};
 
 void options_defaults(struct keel_options *o)
 {
@@ -48,7 +42,7 @@ int options_parse(const char *cmdline, struct keel_options *o, report_fn report,
         { "test", option_set_choice, &o->test, SELFTEST_NAMES },
         { "acpi", option_set_choice, &o->acpi, ACPI_MODE_NAMES },
         { "shutdown", option_set_choice, &o->shutdown, SHUTDOWN_NAMES },
-        { "cpus", set_count, &o->cpus, NULL },
+        { "cpus", option_set_range, &o->cpus, &cpus_range },
         { "vmx", option_set_choice, &o->vmx, VMX_MODE_NAMES },
         { "bench", option_set_choice, &o->bench, "off|on" },
         { "apicv", option_set_choice, &o->apicv, "off|on" },
