@@ -40,15 +40,28 @@ static void msr_bitmap_allow(uint8_t *bm, uint32_t msr)
 }
 
 /* With "virtualize x2APIC mode" and APIC-register virtualization, reads
- * of the x2APIC registers come from the virtual-APIC page, and writes of
+ * of these x2APIC registers come from the virtual-APIC page, and writes of
  * TPR, EOI and SELF IPI are virtualized (SDM "Virtualizing MSR-Based APIC
- * Accesses"). The current count is Keel's to compute; every other write
- * has an effect Keel carries out. */
+ * Accesses"). Only the registers the SDM lists pass: any other MSR of the
+ * range would reach the physical x2APIC. The current count is Keel's to
+ * compute; every other write has an effect Keel carries out. */
+static const uint16_t x2apic_virtualized_reads[] = {
+    APIC_ID, APIC_VERSION, APIC_TPR, APIC_PPR, APIC_LDR, APIC_SVR,
+    APIC_ISR0, APIC_ISR0 + 0x10, APIC_ISR0 + 0x20, APIC_ISR0 + 0x30,
+    APIC_ISR0 + 0x40, APIC_ISR0 + 0x50, APIC_ISR0 + 0x60, APIC_ISR0 + 0x70,
+    APIC_TMR0, APIC_TMR0 + 0x10, APIC_TMR0 + 0x20, APIC_TMR0 + 0x30,
+    APIC_TMR0 + 0x40, APIC_TMR0 + 0x50, APIC_TMR0 + 0x60, APIC_TMR0 + 0x70,
+    APIC_IRR0, APIC_IRR0 + 0x10, APIC_IRR0 + 0x20, APIC_IRR0 + 0x30,
+    APIC_IRR0 + 0x40, APIC_IRR0 + 0x50, APIC_IRR0 + 0x60, APIC_IRR0 + 0x70,
+    APIC_ESR, APIC_LVT_CMCI, APIC_ICR_LOW, APIC_LVT_TIMER, APIC_LVT_THERMAL,
+    APIC_LVT_PMC, APIC_LVT_LINT0, APIC_LVT_LINT1, APIC_LVT_ERROR, APIC_TIMER_INITIAL,
+    APIC_TIMER_DIVIDE,
+};
+
 static void msr_bitmap_x2apic_pass(uint8_t *bm)
 {
-    for (uint32_t msr = MSR_X2APIC_FIRST; msr <= MSR_X2APIC_LAST; msr++)
-        if (msr != MSR_X2APIC_FIRST + APIC_TIMER_CURRENT / 16)
-            msr_bitmap_pass(bm, msr, 0);
+    for (unsigned i = 0; i < sizeof(x2apic_virtualized_reads) / sizeof(uint16_t); i++)
+        msr_bitmap_pass(bm, MSR_X2APIC_FIRST + x2apic_virtualized_reads[i] / 16, 0);
     msr_bitmap_pass(bm, MSR_X2APIC_FIRST + APIC_TPR / 16, MSR_BITMAP_WRITE);
     msr_bitmap_pass(bm, MSR_X2APIC_FIRST + APIC_EOI / 16, MSR_BITMAP_WRITE);
     msr_bitmap_pass(bm, MSR_X2APIC_FIRST + APIC_SELF_IPI / 16, MSR_BITMAP_WRITE);
