@@ -59,7 +59,8 @@ all: $(BUILD)/keel.elf $(GUEST_BINS)
 
 # The VM-exit path: every instruction counts (docs/benchmark.md), so no
 # frame pointers there; a backtrace through it loses those frames only.
-EXIT_PATH_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard vmx/exit*.c vmx/event.c vmx/dev/*.c))
+EXIT_PATH_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard vmx/exit*.c vmx/event.c vmx/vapic.c vmx/mmio.c \
+                 vmx/insn_decode.c vmx/guest_walk.c vmx/dev/*.c))
 $(EXIT_PATH_OBJ): KERNEL_CFLAGS += -fomit-frame-pointer
 
 $(BUILD)/obj/%.o: %.c Makefile

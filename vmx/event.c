@@ -149,9 +149,9 @@ static void arm_timer(struct vcpu *v)
         d = apic;
     v->timer_deadline = d;
     if (d && vmx_has_preemption_timer()) {
-        uint64_t now = rdtsc();
+        uint64_t now = rdtsc(), left = d > now ? (d - now) >> v->preempt_shift : 0;
         vmwrite(VMCS_VMX_PREEMPTION_TIMER_VALUE,
-                vmx_preemption_timer_value(d > now ? d - now : 0));
+                left == 0 ? 1 : left > 0xffffffffu ? 0xffffffffu : left);
     }
 }
 
@@ -175,14 +175,16 @@ int vcpu_pre_entry(struct vcpu *v, int act)
      * as the SDM says of a SIPI to a CPU not in wait-for-SIPI. */
     if (req & VCPU_REQ_NMI)
         v->nmi_pending = true;
+    if (req & (VCPU_REQ_EVENT | VCPU_REQ_NMI) || v->nmi_pending || v->reinject) {
+        vapic_sync(v);
+        inject_pending(v);
+    }
+    /* Last, so that the time spent above is not taken from the guest's
+     * timer (it counts only in the guest). */
     if (req & VCPU_REQ_TIMER) {
         arm_timer(v);
         if (v->apic.timer_deadline)
             vcpu_request_self(v, VCPU_REQ_TIMER);
-    }
-    if (req & (VCPU_REQ_EVENT | VCPU_REQ_NMI) || v->nmi_pending || v->reinject) {
-        vapic_sync(v);
-        inject_pending(v);
     }
     return act;
 }

@@ -55,6 +55,8 @@ struct vcpu {
     uint32_t reinject_error, reinject_len;
     struct vlapic apic;             /* its local APIC; page: a frame of its own */
     volatile uint32_t pir[8];       /* vectors posted by other vCPUs, for its IRR */
+    volatile uint32_t pir_pending;  /* set after a post: pir[] has something */
+    uint8_t preempt_shift;          /* VMX-preemption timer rate (IA32_VMX_MISC 4:0) */
     uint64_t timer_deadline;        /* TSC of the next timer event (APIC or budget) */
     uint64_t deadline;              /* TSC at which its time budget runs out; 0: none */
     uint64_t dr[4], dr6;            /* debug registers: kept, not loaded */

@@ -40,14 +40,29 @@ void vapic_init_signal(struct vcpu *v)
     vcpu_request_self(v, VCPU_REQ_TIMER);
 }
 
+/* The timer was armed, re-armed or stopped. A deadline already past (a
+ * count of 1, a TSC deadline behind) fires now, without a timer exit. */
+static void timer_changed(struct vcpu *v)
+{
+    uint64_t d = v->apic.timer_deadline;
+    if (d && d <= rdtsc())
+        vapic_timer_check(v, rdtsc());
+    vcpu_request_self(v, VCPU_REQ_TIMER);
+}
+
 static void post(struct vcpu *t, uint8_t vector)
 {
     __atomic_fetch_or(&t->pir[vector / 32], 1u << (vector % 32), __ATOMIC_SEQ_CST);
+    __atomic_store_n(&t->pir_pending, 1, __ATOMIC_SEQ_CST);
     vcpu_request(t, VCPU_REQ_EVENT);
 }
 
 void vapic_sync(struct vcpu *v)
 {
+    /* A vector posted after this exchange sets pir_pending again, with a
+     * request: the next pre-entry step takes it. */
+    if (!v->pir_pending || !__atomic_exchange_n(&v->pir_pending, 0, __ATOMIC_ACQUIRE))
+        return;
     for (unsigned i = 0; i < 8; i++) {
         if (!v->pir[i])
             continue;
@@ -131,16 +146,18 @@ static void deliver(struct vcpu *src, const struct apic_ipi *ipi)
     }
 }
 
-/* After an APIC register write: what the pre-entry step must redo. */
+/* After an APIC register write: what the pre-entry step must redo. An
+ * EOI, TPR or SVR write may unblock a requested vector; only the emulated
+ * path injects (with virtual-interrupt delivery the CPU re-evaluates). */
 static void after_write(struct vcpu *v, enum vlapic_result r, const struct apic_ipi *ipi,
                         uint64_t old_deadline)
 {
     if (r == VLAPIC_IPI)
         deliver(v, ipi);
-    if (r == VLAPIC_EOI || r == VLAPIC_OK)
-        vcpu_request_self(v, VCPU_REQ_EVENT);   /* TPR, SVR, EOI may unblock a vector */
+    else if (!v->apicv && vlapic_highest_irr(&v->apic) >= 0)
+        vcpu_request_self(v, VCPU_REQ_EVENT);
     if (v->apic.timer_deadline != old_deadline)
-        vcpu_request_self(v, VCPU_REQ_TIMER);
+        timer_changed(v);
 }
 
 bool vapic_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val, bool *gp)
@@ -170,13 +187,30 @@ static void mode_changed(struct vcpu *v)
     vmwrite(VMCS_MSR_BITMAP, vmx_msr_bitmap(x2apic));
 }
 
+#define X2APIC_MSR(reg) (MSR_X2APIC_FIRST + (reg) / 16)
+
 bool vapic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val, bool *gp)
 {
+    *gp = false;
+    /* The two writes an emulated x2APIC sees most, straight to their
+     * effect: EOI (only 0 may be written) and a self-IPI of a legal
+     * vector; anything else about them takes the general path below. */
+    if (msr == X2APIC_MSR(APIC_EOI) && !val && vlapic_x2apic_mode(&v->apic)) {
+        vlapic_eoi(&v->apic);
+        if (!v->apicv && vlapic_highest_irr(&v->apic) >= 0)
+            vcpu_request_self(v, VCPU_REQ_EVENT);
+        return true;
+    }
+    if (msr == X2APIC_MSR(APIC_SELF_IPI) && val >= 16 && val <= 0xff &&
+        vlapic_x2apic_mode(&v->apic)) {
+        if (vlapic_accept(&v->apic, (uint8_t)val, false))
+            vcpu_request_self(v, VCPU_REQ_EVENT);
+        return true;
+    }
     uint64_t old = v->apic.timer_deadline;
     struct apic_ipi ipi;
     int eoi;
     enum vlapic_result r = VLAPIC_OK;
-    *gp = false;
     if (msr == MSR_IA32_APIC_BASE) {
         bool x2apic = vlapic_x2apic_mode(&v->apic);
         r = vlapic_set_base(&v->apic, val);

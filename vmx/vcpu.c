@@ -129,6 +129,7 @@ void vcpu_run(struct vcpu *v)
     if (g->state != GUEST_RUNNING || !load_vmcs(v))
         return;
     cpu->vcpu = v;
+    v->preempt_shift = vmx_cpu_caps[this_cpu_id()].msr[VMXCAP_MISC] & 0x1f;
     bool timer = vmx_has_preemption_timer();
     v->deadline = timer ? tsc_deadline(g->cfg.time_s * 1000000) : 0;
     if (!timer && v->index == 0)

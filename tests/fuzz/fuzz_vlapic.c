@@ -46,6 +46,9 @@ static void check(void)
     ASSERT(pg[APIC_PPR / 4] == ppr);
     ASSERT((pg[APIC_IRR0 / 4] & 0xffff) == 0);
     ASSERT((pg[APIC_ISR0 / 4] & 0xffff) == 0);
+    /* the summaries of non-zero words give what a scan gives */
+    ASSERT(vlapic_highest_irr(&l) == highest(APIC_IRR0));
+    ASSERT(vlapic_highest_isr(&l) == isrv);
     if (p >= 0) {
         ASSERT(p >= 16 && p <= 255);
         ASSERT(vlapic_enabled(&l));

@@ -1307,3 +1307,37 @@ TEST(large_counts_do_not_overflow)
     CHECK(vlapic_timer_fire(&l, UINT64_MAX));
     CHECK_EQ(l.timer_deadline, UINT64_MAX);
 }
+
+/* The IRR/ISR word summaries (the emulated path's shortcut) agree with a
+ * scan of the page through accepts, acks and EOIs, and are not used when
+ * the CPU's APIC virtualization also writes the page. */
+static int scan_highest(const struct vlapic *a, uint32_t base)
+{
+    for (int i = 7; i >= 0; i--)
+        if (a->page[(base + i * 16) / 4])
+            return i * 32 + 31 - __builtin_clz(a->page[(base + i * 16) / 4]);
+    return -1;
+}
+
+TEST(irr_isr_summaries_follow_the_page)
+{
+    static uint32_t pg[1024];
+    struct vlapic a;
+    vlapic_reset(&a, pg, 0, true, true, 1);
+    pg[APIC_SVR / 4] = 0x1ff;
+    unsigned seed = 12345;
+    for (int step = 0; step < 2000; step++) {
+        seed = seed * 1103515245 + 12345;
+        uint8_t vec = (uint8_t)(16 + (seed >> 8) % 240);
+        switch ((seed >> 20) % 3) {
+        case 0: vlapic_accept(&a, vec, false); break;
+        case 1: { int p = vlapic_pending(&a); if (p >= 0) vlapic_ack(&a, (uint8_t)p); break; }
+        case 2: vlapic_mmio_write(&a, APIC_EOI, 0, 0, NULL, NULL); break;
+        }
+        CHECK_EQ(vlapic_highest_irr(&a), scan_highest(&a, APIC_IRR0));
+        CHECK_EQ(vlapic_highest_isr(&a), scan_highest(&a, APIC_ISR0));
+    }
+    a.virtualized = true;               /* the CPU sets a bit behind Keel's back */
+    pg[(APIC_IRR0 + 7 * 16) / 4] |= 1u << 31;
+    CHECK_EQ(vlapic_highest_irr(&a), 255);
+}

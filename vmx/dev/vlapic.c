@@ -85,18 +85,42 @@ static bool vec_test(const struct vlapic *l, uint32_t base, unsigned v)
     return (*vec_word(l, base, v) >> (v % 32)) & 1;
 }
 
+/* Which of the 8 IRR (ISR) words hold a bit: kept so that the highest
+ * vector is found without a scan, on the emulated path's every exit.
+ * With APIC virtualization the CPU changes IRR and ISR too, and the
+ * summaries are not used. */
+static uint8_t *summary(struct vlapic *l, uint32_t base)
+{
+    return base == APIC_IRR0 ? &l->irr_words : base == APIC_ISR0 ? &l->isr_words : NULL;
+}
+
 static void vec_set(struct vlapic *l, uint32_t base, unsigned v)
 {
     *vec_word(l, base, v) |= 1u << (v % 32);
+    uint8_t *s = summary(l, base);
+    if (s)
+        *s |= (uint8_t)(1u << (v / 32));
 }
 
 static void vec_clear(struct vlapic *l, uint32_t base, unsigned v)
 {
-    *vec_word(l, base, v) &= ~(1u << (v % 32));
+    uint32_t *w = vec_word(l, base, v);
+    *w &= ~(1u << (v % 32));
+    uint8_t *s = summary(l, base);
+    if (s && !*w)
+        *s &= (uint8_t)~(1u << (v / 32));
 }
 
 static int vec_highest(const struct vlapic *l, uint32_t base)
 {
+    if (!l->virtualized && (base == APIC_IRR0 || base == APIC_ISR0)) {
+        unsigned s = base == APIC_IRR0 ? l->irr_words : l->isr_words;
+        if (!s)
+            return -1;
+        int i = 31 - __builtin_clz(s);
+        uint32_t w = l->page[(base + (uint32_t)i * 0x10) / 4];
+        return i * 32 + 31 - __builtin_clz(w);
+    }
     for (int i = 7; i >= 0; i--) {
         uint32_t w = l->page[(base + (uint32_t)i * 0x10) / 4];
         if (w)
@@ -167,7 +191,7 @@ void vlapic_ack(struct vlapic *l, uint8_t vector)
  * being serviced. Its TMR bit stays (it says the vector was level-
  * triggered until the next acceptance rewrites it): the caller reads it
  * to decide whether the I/O APIC gets the EOI. */
-static int do_eoi(struct vlapic *l)
+int vlapic_eoi(struct vlapic *l)
 {
     int v = vec_highest(l, APIC_ISR0);
     if (v >= 0) {
@@ -409,6 +433,7 @@ static void mask_lvts(struct vlapic *l)
 static void reset_registers(struct vlapic *l)
 {
     memset(l->page, 0, 4096);
+    l->irr_words = l->isr_words = 0;
     set(l, APIC_ID, (l->id & 0xff) << 24);
     set(l, APIC_VERSION, VERSION_VALUE);
     set(l, APIC_DFR, 0xffffffff);
@@ -423,6 +448,7 @@ void vlapic_reset(struct vlapic *l, uint32_t *page, uint32_t id, bool bsp, bool 
                   uint32_t tsc_per_tick)
 {
     l->page = page;
+    l->virtualized = false;
     l->id = id;
     l->x2apic_allowed = x2apic_allowed;
     l->tsc_per_tick = tsc_per_tick ? tsc_per_tick : 1;
@@ -523,7 +549,7 @@ static enum vlapic_result write_reg(struct vlapic *l, uint32_t off, uint32_t val
         update_ppr(l);
         break;
     case APIC_EOI: {
-        int v = do_eoi(l);
+        int v = vlapic_eoi(l);
         if (eoi_vector)
             *eoi_vector = v;
         return VLAPIC_EOI;

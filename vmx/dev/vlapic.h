@@ -64,6 +64,11 @@ struct vlapic {
     uint64_t timer_deadline;    /* TSC when it fires next; 0: not armed */
     uint64_t tsc_deadline_msr;  /* IA32_TSC_DEADLINE as the guest wrote it */
     uint32_t errors_pending;    /* ESR bits since the last ESR write */
+    /* Set when the CPU's APIC virtualization also writes the page (IRR,
+     * ISR, TPR, PPR): the register logic then reads everything from it.
+     * Otherwise it keeps which IRR and ISR words are non-zero. */
+    bool virtualized;
+    uint8_t irr_words, isr_words;
 };
 
 /* Reset state (power-on; INIT is vlapic_init_signal): registers as the
@@ -137,6 +142,10 @@ void vlapic_ack(struct vlapic *l, uint8_t vector);
  * the I/O APIC wants the EOI too (SDM "Signaling Interrupt Servicing
  * Completion"). */
 bool vlapic_level_triggered(const struct vlapic *l, uint8_t vector);
+
+/* An EOI (what a write to the EOI register does): the highest ISR bit
+ * cleared, PPR updated; returns that vector, or -1 if none was set. */
+int vlapic_eoi(struct vlapic *l);
 
 /* The PPR from TPR and the highest ISR vector. */
 uint32_t vlapic_ppr(const struct vlapic *l);
