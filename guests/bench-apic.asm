@@ -296,6 +296,32 @@ ap_main:
     wrmsr
 %endmacro
 
+; 3'. the delivery itself: a self-IPI made pending with interrupts off,
+;    then from just before STI to the handler's RDTSC (the interrupt
+;    window's exit and the injection)
+%macro SETUP_STI 0
+    cli
+    mov ecx, X2APIC_SELF_IPI
+    mov eax, V_SELF
+    xor edx, edx
+    wrmsr
+    RDTSC_TO_RAX
+    mov rbx, rax
+    sti
+    nop
+%endmacro
+
+; 4'. from just before the TMICT write (one-shot, count 1) to the timer
+;    handler's RDTSC
+%macro SETUP_TMICT 0
+    RDTSC_TO_RAX
+    mov rbx, rax
+    mov ecx, X2APIC_TMICT
+    mov eax, 1
+    xor edx, edx
+    wrmsr
+%endmacro
+
 ; 7, 8. a fixed IPI to APIC ID 1, from just before the ICR write; vCPU
 ;    1's handler answers with V_PONG, vCPU 0's stamps it
 %macro SETUP_PING 0
@@ -316,14 +342,15 @@ ap_main:
 ; ---------------------------------------------------------------- handlers
 ; Each saves what it uses: the timed loops keep state in other registers.
 
-self_handler:
+self_handler:                   ; stamps first
     push rax
-    push rcx
     push rdx
+    STAMP_TO self_stamp
+    push rcx
     inc qword [self_count]
     X2APIC_EOI_NOW
-    pop rdx
     pop rcx
+    pop rdx
     pop rax
     iretq
 
@@ -460,11 +487,14 @@ bsp_main:
     CHECK_COUNT self_count, N_FAST, "self-IPI: the handler ran once per IPI"
     ROW "sti_ipi", N_FAST, BODY_STI_IPI
     CHECK_COUNT self_count, N_FAST, "IPI pending at STI: the handler ran once per IPI"
+    STAMPED "sti_latency", N_SLOW, SETUP_STI, self
+    CHECK_COUNT early, 0, "IPI pending at STI: not taken before STI"
 
     ; 4: TMICT to the one-shot timer's handler
     WRMSR_IMM X2APIC_LVT_TIMER, V_TIMER
     ROW "tmict", N_SLOW, BODY_TMICT
     CHECK_COUNT timer_count, N_SLOW, "TMICT = 1: the one-shot timer fired once per write"
+    STAMPED "tmict_latency", N_SLOW, SETUP_TMICT, timer
     WRMSR_IMM X2APIC_TMICT, 0
 
     ; 5, 6: TSC-deadline mode: a write far ahead; then expiry to handler
@@ -519,6 +549,7 @@ align 8
 ap_alive:     dq 0
 ap_mode:      dq AP_BUSY
 self_count:   dq 0
+self_stamp:   dq 0
 timer_count:  dq 0
 timer_stamp:  dq 0
 pong_count:   dq 0

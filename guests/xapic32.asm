@@ -76,6 +76,11 @@ start:
     CHECK e, "MMIO: XCHG gives the old value"
     test dword [SCRATCH], 0x40
     CHECK nz, "MMIO: TEST sets the flags from the register"
+    call mmio_store                     ; the same store twice from one RIP,
+    mov dword [mmio_store_imm], 0x22222222  ; its immediate rewritten between
+    call mmio_store
+    cmp dword [SCRATCH], 0x22222222
+    CHECK e, "MMIO: an instruction rewritten at the same RIP is decoded anew"
 
     ; the xAPIC page
     mov ecx, MSR_APIC_BASE
@@ -174,6 +179,14 @@ start:
     xor eax, eax
     out dx, eax
     FAIL("still running after the exit port")
+
+; mov dword [SCRATCH], imm32, with the immediate at mmio_store_imm
+mmio_store:
+    db 0xc7, 0x05
+    dd SCRATCH
+mmio_store_imm:
+    dd 0x11111111
+    ret
 
 ; ecx = vector, eax = handler: a 32-bit interrupt gate in idt
 set_gate:

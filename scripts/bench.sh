@@ -106,8 +106,10 @@ done
 rows=(
   "eoi|EOI (x2APIC EOI write)|<= 150|eoi"
   "self_ipi|self-IPI delivered and EOIed|<= 300|self_ipi_round_trip"
-  "sti_ipi|IPI pending at STI delivered|<= 300|sti_window_delivery"
-  "tmict|TMICT write to timer handler|<= 300|tmict_write_to_handler"
+  "sti_ipi|self-IPI at IF=0, STI, delivered, EOI||sti_window_round_trip"
+  "sti_latency|IPI pending at STI: STI to handler|<= 300|sti_window_delivery"
+  "tmict|TMICT write, handler, EOI, return||tmict_round_trip"
+  "tmict_latency|TMICT write to timer handler|<= 300|tmict_write_to_handler"
   "tsc_deadline|TSC-deadline write||tsc_deadline_write"
   "timer_latency|timer expiry to handler (TSC deadline)||timer_expiry_to_handler"
   "ipi_busy|IPI round trip, vCPU 1 busy||ipi_round_trip_busy"

@@ -64,7 +64,7 @@ void vcpu_unmark_stuck(struct vcpu *v)
 
 void vcpu_wake(struct vcpu *v)
 {
-    if (v->activity == VCPU_HALTED) {
+    if (__builtin_expect(v->activity == VCPU_HALTED, 0)) {
         vmwrite(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
         v->activity = VCPU_ACTIVE;
         vcpu_unmark_stuck(v);
@@ -80,11 +80,11 @@ static void set_window(struct vcpu *v, uint32_t bit, bool on)
     }
 }
 
-/* What can go in this entry's single injection slot: an event to
- * re-deliver first, then an NMI, then the APIC's highest interrupt. */
-static void inject_pending(struct vcpu *v)
+/* An event to re-deliver, then an NMI: out of line, they are rare. Returns
+ * the injection slot as it now is; sets *nmi_window when an NMI waits. */
+static __attribute__((noinline)) uint32_t inject_reinject_nmi(struct vcpu *v, uint32_t slot,
+                                                              bool *nmi_window)
 {
-    uint32_t slot = (uint32_t)vmread(VMCS_VM_ENTRY_INTR_INFO_FIELD);
     if (v->reinject) {
         if (!(slot & INTR_INFO_VALID)) {
             slot = v->reinject;
@@ -95,9 +95,8 @@ static void inject_pending(struct vcpu *v)
         }
         v->reinject = 0;
     }
-    uint32_t block = (uint32_t)vmread(VMCS_GUEST_INTERRUPTIBILITY_INFO);
-    bool nmi_window = false, intr_window = false;
     if (v->nmi_pending) {
+        uint32_t block = (uint32_t)vmread(VMCS_GUEST_INTERRUPTIBILITY_INFO);
         if (!(slot & INTR_INFO_VALID) &&
             !(block & (BLOCKING_BY_STI | BLOCKING_BY_MOV_SS | BLOCKING_BY_NMI))) {
             slot = INTR_INFO_VALID | INTR_TYPE_NMI << 8 | VECTOR_NMI;
@@ -105,33 +104,54 @@ static void inject_pending(struct vcpu *v)
             v->nmi_pending = false;
             vcpu_wake(v);
         } else {
-            nmi_window = vmcs_config.ctl[VMX_PIN] & VMX_PIN_VIRTUAL_NMIS;
+            *nmi_window = vmcs_config.ctl[VMX_PIN] & VMX_PIN_VIRTUAL_NMIS;
         }
     }
-    int vector = vapic_pending(v);
+    return slot;
+}
+
+/* Virtual-interrupt delivery: the CPU takes the interrupt from the
+ * virtual-APIC page when the guest can; Keel sets RVI to the highest
+ * requested vector (SDM "Guest Interrupt Status"). */
+static void request_virtual_interrupt(struct vcpu *v)
+{
+    int irr = vlapic_highest_irr(&v->apic);
+    uint64_t status = vmread(VMCS_GUEST_INTR_STATUS);
+    uint64_t want = (status & 0xff00) | (uint64_t)(irr < 0 ? 0 : irr);
+    if (want != status)
+        vmwrite(VMCS_GUEST_INTR_STATUS, want);
+    if (irr >= 0 && vlapic_pending(&v->apic) >= 0 &&
+        (vmread(VMCS_GUEST_RFLAGS) & X86_RFLAGS_IF))
+        vcpu_wake(v);           /* out of HLT: the CPU delivers on entry */
+}
+
+/* What can go in this entry's single injection slot: an event to
+ * re-deliver first, then an NMI, then the APIC's highest interrupt; or a
+ * window exit for when the guest can take it. */
+static void inject_pending(struct vcpu *v)
+{
+    uint32_t slot = (uint32_t)vmread(VMCS_VM_ENTRY_INTR_INFO_FIELD);
+    bool nmi_window = false, intr_window = false;
+    if (__builtin_expect(v->reinject || v->nmi_pending, 0))
+        slot = inject_reinject_nmi(v, slot, &nmi_window);
     if (v->apicv) {
-        /* Virtual-interrupt delivery: the CPU takes the interrupt from the
-         * virtual-APIC page when the guest can; Keel sets RVI to the
-         * highest requested vector (SDM "Guest Interrupt Status"). */
-        int irr = vlapic_highest_irr(&v->apic);
-        uint64_t status = vmread(VMCS_GUEST_INTR_STATUS);
-        uint64_t want = (status & 0xff00) | (uint64_t)(irr < 0 ? 0 : irr);
-        if (want != status)
-            vmwrite(VMCS_GUEST_INTR_STATUS, want);
-        if (vector >= 0 && (vmread(VMCS_GUEST_RFLAGS) & X86_RFLAGS_IF))
-            vcpu_wake(v);       /* out of HLT: the CPU delivers on entry */
-        vector = -1;
-    }
-    if (vector >= 0) {
-        if (!(slot & INTR_INFO_VALID) && !(block & (BLOCKING_BY_STI | BLOCKING_BY_MOV_SS)) &&
-            (vmread(VMCS_GUEST_RFLAGS) & X86_RFLAGS_IF)) {
-            vapic_ack(v, (uint8_t)vector);
-            vmwrite(VMCS_VM_ENTRY_INTR_INFO_FIELD,
-                    INTR_INFO_VALID | INTR_TYPE_EXT_INTR << 8 | (uint32_t)vector);
-            vcpu_wake(v);
-            vector = vapic_pending(v);      /* another one behind it? */
+        request_virtual_interrupt(v);
+    } else {
+        int vector = vlapic_pending(&v->apic);
+        if (vector >= 0) {
+            if (!(slot & INTR_INFO_VALID) &&
+                !(vmread(VMCS_GUEST_INTERRUPTIBILITY_INFO) & (BLOCKING_BY_STI | BLOCKING_BY_MOV_SS)) &&
+                (vmread(VMCS_GUEST_RFLAGS) & X86_RFLAGS_IF)) {
+                vlapic_ack(&v->apic, (uint8_t)vector);
+                vmwrite(VMCS_VM_ENTRY_INTR_INFO_FIELD,
+                        INTR_INFO_VALID | INTR_TYPE_EXT_INTR << 8 | (uint32_t)vector);
+                vcpu_wake(v);
+                /* another one behind it? */
+                intr_window = vlapic_highest_irr(&v->apic) >= 0 && vlapic_pending(&v->apic) >= 0;
+            } else {
+                intr_window = true;
+            }
         }
-        intr_window = vector >= 0;
     }
     set_window(v, VMX_PROC_NMI_WINDOW_EXITING, nmi_window);
     set_window(v, VMX_PROC_INTR_WINDOW_EXITING, intr_window);

@@ -35,6 +35,15 @@ enum guest_state { GUEST_CREATED, GUEST_RUNNING, GUEST_EXITED, GUEST_STOPPED };
 #define VCPU_REQ_SIPI   (1u << 4)   /* SIPI (vector in sipi_vector) */
 #define VCPU_REQ_TIMER  (1u << 5)   /* a deadline changed: re-arm the timer */
 
+/* The last MMIO instruction decoded (vmx/mmio.c). */
+#include "vmx/insn_decode.h"
+struct mmio_cache {
+    const uint8_t *host;            /* its bytes in guest RAM, or NULL: none */
+    uint64_t rip, cr3, cs_ar;
+    uint8_t bytes[16];              /* INSN_MAX_LEN of them, padded */
+    struct insn in;
+};
+
 struct vcpu {
     struct guest_regs regs;         /* the guest's, saved by vmx/entry.asm */
     bool launched;                  /* VMLAUNCH done: VMRESUME from now on */
@@ -63,6 +72,7 @@ struct vcpu {
     uint64_t pat;                   /* IA32_PAT when the VMCS has no field for it */
     unsigned msr_refusals;
     uint64_t exits[EXIT_REASON_COUNT];
+    struct mmio_cache mmio_cache;
 };
 
 /* A port-I/O range of a device model: `io` answers each access (a read

@@ -63,24 +63,24 @@ static const uint32_t lvt_regs[] = {
  * count * tick * divisor < 2^63. A larger tsc_per_tick is clamped. */
 #define TSC_PER_TICK_MAX (1u << 24)
 
-static uint32_t get(const struct vlapic *l, uint32_t off)
+static inline __attribute__((always_inline)) uint32_t get(const struct vlapic *l, uint32_t off)
 {
     return l->page[off / 4];
 }
 
-static void set(struct vlapic *l, uint32_t off, uint32_t val)
+static inline __attribute__((always_inline)) void set(struct vlapic *l, uint32_t off, uint32_t val)
 {
     l->page[off / 4] = val;
 }
 
 /* IRR, ISR and TMR: vector v is bit v % 32 of the register at
  * base + (v / 32) * 16. */
-static uint32_t *vec_word(const struct vlapic *l, uint32_t base, unsigned v)
+static inline __attribute__((always_inline)) uint32_t *vec_word(const struct vlapic *l, uint32_t base, unsigned v)
 {
     return &l->page[(base + (v / 32) * 0x10) / 4];
 }
 
-static bool vec_test(const struct vlapic *l, uint32_t base, unsigned v)
+static inline __attribute__((always_inline)) bool vec_test(const struct vlapic *l, uint32_t base, unsigned v)
 {
     return (*vec_word(l, base, v) >> (v % 32)) & 1;
 }
@@ -89,12 +89,12 @@ static bool vec_test(const struct vlapic *l, uint32_t base, unsigned v)
  * vector is found without a scan, on the emulated path's every exit.
  * With APIC virtualization the CPU changes IRR and ISR too, and the
  * summaries are not used. */
-static uint8_t *summary(struct vlapic *l, uint32_t base)
+static inline __attribute__((always_inline)) uint8_t *summary(struct vlapic *l, uint32_t base)
 {
     return base == APIC_IRR0 ? &l->irr_words : base == APIC_ISR0 ? &l->isr_words : NULL;
 }
 
-static void vec_set(struct vlapic *l, uint32_t base, unsigned v)
+static inline __attribute__((always_inline)) void vec_set(struct vlapic *l, uint32_t base, unsigned v)
 {
     *vec_word(l, base, v) |= 1u << (v % 32);
     uint8_t *s = summary(l, base);
@@ -102,7 +102,7 @@ static void vec_set(struct vlapic *l, uint32_t base, unsigned v)
         *s |= (uint8_t)(1u << (v / 32));
 }
 
-static void vec_clear(struct vlapic *l, uint32_t base, unsigned v)
+static inline __attribute__((always_inline)) void vec_clear(struct vlapic *l, uint32_t base, unsigned v)
 {
     uint32_t *w = vec_word(l, base, v);
     *w &= ~(1u << (v % 32));
@@ -111,7 +111,7 @@ static void vec_clear(struct vlapic *l, uint32_t base, unsigned v)
         *s &= (uint8_t)~(1u << (v / 32));
 }
 
-static int vec_highest(const struct vlapic *l, uint32_t base)
+static inline __attribute__((always_inline)) int vec_highest(const struct vlapic *l, uint32_t base)
 {
     if (!l->virtualized && (base == APIC_IRR0 || base == APIC_ISR0)) {
         unsigned s = base == APIC_IRR0 ? l->irr_words : l->isr_words;
