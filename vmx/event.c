@@ -157,6 +157,11 @@ static void inject_pending(struct vcpu *v)
     set_window(v, VMX_PROC_INTR_WINDOW_EXITING, intr_window);
 }
 
+void vcpu_inject_now(struct vcpu *v)
+{
+    inject_pending(v);
+}
+
 /* The timer: the VMX-preemption timer counts to whichever comes first,
  * the APIC timer or the time budget. It counts only in VMX non-root
  * operation (its value is saved on exit): while the APIC timer is armed,

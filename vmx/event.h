@@ -51,6 +51,11 @@ static inline void vcpu_request_self(struct vcpu *v, uint32_t req)
     __atomic_fetch_or(&v->requests, req, __ATOMIC_RELAXED);
 }
 
+/* Inject the APIC's highest deliverable interrupt now, from an exit
+ * handler that just made one requestable (emulated APIC only), or open a
+ * window for it: what the pre-entry step would do, without its round. */
+void vcpu_inject_now(struct vcpu *v);
+
 /* Leave a halt (HLT, or a halt with interrupts off) for the active state. */
 void vcpu_wake(struct vcpu *v);
 

@@ -40,6 +40,17 @@ void vapic_init_signal(struct vcpu *v)
     vcpu_request_self(v, VCPU_REQ_TIMER);
 }
 
+/* An interrupt became requestable on this vCPU's own APIC: with
+ * virtual-interrupt delivery the pre-entry step sets RVI; the emulated
+ * APIC injects it at once (or opens a window). */
+static void interrupt_requested(struct vcpu *v)
+{
+    if (v->apicv)
+        vcpu_request_self(v, VCPU_REQ_EVENT);
+    else
+        vcpu_inject_now(v);
+}
+
 /* The timer was armed, re-armed or stopped. A deadline already past (a
  * count of 1, a TSC deadline behind) fires now, without a timer exit. */
 static void timer_changed(struct vcpu *v)
@@ -154,8 +165,8 @@ static void after_write(struct vcpu *v, enum vlapic_result r, const struct apic_
 {
     if (r == VLAPIC_IPI)
         deliver(v, ipi);
-    else if (!v->apicv && vlapic_highest_irr(&v->apic) >= 0)
-        vcpu_request_self(v, VCPU_REQ_EVENT);
+    else if (!v->apicv && v->apic.irr_words)
+        vcpu_inject_now(v);
     if (v->apic.timer_deadline != old_deadline)
         timer_changed(v);
 }
@@ -195,16 +206,23 @@ bool vapic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val, bool *gp)
     /* The two writes an emulated x2APIC sees most, straight to their
      * effect: EOI (only 0 may be written) and a self-IPI of a legal
      * vector; anything else about them takes the general path below. */
-    if (msr == X2APIC_MSR(APIC_EOI) && !val && vlapic_x2apic_mode(&v->apic)) {
-        vlapic_eoi(&v->apic);
-        if (!v->apicv && vlapic_highest_irr(&v->apic) >= 0)
-            vcpu_request_self(v, VCPU_REQ_EVENT);
+    struct vlapic *l = &v->apic;
+    if (msr == X2APIC_MSR(APIC_EOI) && !val && vlapic_x2apic_mode(l)) {
+        vlapic_eoi(l);
+        if (!v->apicv && l->irr_words)      /* a requested vector may be unblocked */
+            vcpu_inject_now(v);
         return true;
     }
-    if (msr == X2APIC_MSR(APIC_SELF_IPI) && val >= 16 && val <= 0xff &&
-        vlapic_x2apic_mode(&v->apic)) {
-        if (vlapic_accept(&v->apic, (uint8_t)val, false))
-            vcpu_request_self(v, VCPU_REQ_EVENT);
+    if (msr == X2APIC_MSR(APIC_SELF_IPI) && val >= 16 && val <= 0xff && vlapic_x2apic_mode(l)) {
+        if (vlapic_accept(l, (uint8_t)val, false))
+            interrupt_requested(v);
+        return true;
+    }
+    if (msr == X2APIC_MSR(APIC_TIMER_INITIAL) && val <= 0xffffffffu && vlapic_x2apic_mode(l)) {
+        uint64_t before = l->timer_deadline;
+        vlapic_write_initial_count(l, (uint32_t)val, rdtsc());
+        if (l->timer_deadline != before)
+            timer_changed(v);
         return true;
     }
     uint64_t old = v->apic.timer_deadline;
@@ -289,6 +307,6 @@ void vapic_set_cr8(struct vcpu *v, uint64_t cr8)
 void vapic_timer_check(struct vcpu *v, uint64_t now)
 {
     if (vlapic_timer_due(&v->apic, now) && vlapic_timer_fire(&v->apic, now))
-        vcpu_request_self(v, VCPU_REQ_EVENT);
+        interrupt_requested(v);
     vcpu_request_self(v, VCPU_REQ_TIMER);
 }

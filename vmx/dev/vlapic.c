@@ -397,7 +397,7 @@ static void write_lvt_timer(struct vlapic *l, uint32_t val)
 
 /* TMICT starts (or, with 0, stops) the count; ignored in TSC-deadline
  * mode. */
-static void write_initial_count(struct vlapic *l, uint32_t val, uint64_t now)
+void vlapic_write_initial_count(struct vlapic *l, uint32_t val, uint64_t now)
 {
     if (timer_mode(l) == APIC_TIMER_TSC_DEADLINE)
         return;
@@ -581,7 +581,7 @@ static enum vlapic_result write_reg(struct vlapic *l, uint32_t off, uint32_t val
         set(l, off, lvt_value(l, val));
         break;
     case APIC_TIMER_INITIAL:
-        write_initial_count(l, val, now);
+        vlapic_write_initial_count(l, val, now);
         break;
     case APIC_TIMER_DIVIDE:
         write_divide(l, val, now);

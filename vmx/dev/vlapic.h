@@ -147,6 +147,10 @@ bool vlapic_level_triggered(const struct vlapic *l, uint8_t vector);
  * cleared, PPR updated; returns that vector, or -1 if none was set. */
 int vlapic_eoi(struct vlapic *l);
 
+/* A write of the timer's initial count (TMICT), as the register write
+ * does it: starts (0: stops) the count unless in TSC-deadline mode. */
+void vlapic_write_initial_count(struct vlapic *l, uint32_t val, uint64_t now);
+
 /* The PPR from TPR and the highest ISR vector. */
 uint32_t vlapic_ppr(const struct vlapic *l);
 
