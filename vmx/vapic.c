@@ -300,7 +300,7 @@ uint64_t vapic_get_cr8(struct vcpu *v)
 
 void vapic_set_cr8(struct vcpu *v, uint64_t cr8)
 {
-    v->apic.page[APIC_TPR / 4] = (uint32_t)(cr8 & 0xf) << 4;
+    vlapic_set_tpr(&v->apic, (uint32_t)(cr8 & 0xf) << 4);
     vcpu_request_self(v, VCPU_REQ_EVENT);
 }
 

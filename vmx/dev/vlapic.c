@@ -160,14 +160,24 @@ static void update_ppr(struct vlapic *l)
     set(l, APIC_PPR, vlapic_ppr(l));
 }
 
+/* The PPR register in the page is kept current by every TPR write, ack
+ * and EOI; with APIC virtualization the CPU also changes what it derives
+ * from, and it is computed afresh. */
 int vlapic_pending(const struct vlapic *l)
 {
     if (!vlapic_enabled(l))
         return -1;
     int v = vec_highest(l, APIC_IRR0);
-    if (v < 0 || (uint32_t)(v & 0xf0) <= (vlapic_ppr(l) & 0xf0))
+    uint32_t ppr = l->virtualized ? vlapic_ppr(l) : get(l, APIC_PPR);
+    if (v < 0 || (uint32_t)(v & 0xf0) <= (ppr & 0xf0))
         return -1;
     return v;
+}
+
+void vlapic_set_tpr(struct vlapic *l, uint32_t tpr)
+{
+    set(l, APIC_TPR, tpr & 0xff);
+    update_ppr(l);
 }
 
 int vlapic_highest_irr(const struct vlapic *l)

@@ -151,6 +151,9 @@ int vlapic_eoi(struct vlapic *l);
  * does it: starts (0: stops) the count unless in TSC-deadline mode. */
 void vlapic_write_initial_count(struct vlapic *l, uint32_t val, uint64_t now);
 
+/* The TPR (bits 7:0), as MOV to CR8 sets it; PPR follows. */
+void vlapic_set_tpr(struct vlapic *l, uint32_t tpr);
+
 /* The PPR from TPR and the highest ISR vector. */
 uint32_t vlapic_ppr(const struct vlapic *l);
 
