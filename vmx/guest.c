@@ -21,9 +21,13 @@ void vcpu_request(struct vcpu *v, uint32_t req)
     /* The kick: an interrupt makes its CPU leave the guest (external-
      * interrupt exiting) or wake from its wait; the pre-entry step there
      * sees the request. Interrupts stay pending while that CPU is in
-     * Keel with them off, so none is lost between its check and entry. */
-    if (v->cpu != this_cpu_id())
-        lapic_send_fixed(cpus[v->cpu]->apic_id, LAPIC_KICK_VECTOR);
+     * Keel with them off, so none is lost between its check and entry.
+     * Only a CPU that has taken this vCPU up is kicked: one still running
+     * an earlier guest is not disturbed, and the vCPU finds the request
+     * before its first entry (vcpu_run sets percpu.vcpu before that). */
+    struct percpu *cpu = cpus[v->cpu];
+    if (v->cpu != this_cpu_id() && __atomic_load_n(&cpu->vcpu, __ATOMIC_SEQ_CST) == v)
+        lapic_send_fixed(cpu->apic_id, LAPIC_KICK_VECTOR);
 }
 
 /* The first to end the guest says how (and why); every vCPU is then asked

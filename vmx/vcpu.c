@@ -128,7 +128,7 @@ void vcpu_run(struct vcpu *v)
             (sizeof(struct vmcs_image) + FRAME_SIZE - 1) / FRAME_SIZE, FRAME_SIZE);
     if (g->state != GUEST_RUNNING || !load_vmcs(v))
         return;
-    cpu->vcpu = v;
+    __atomic_store_n(&cpu->vcpu, v, __ATOMIC_SEQ_CST);    /* kicks reach it from now on */
     v->preempt_shift = vmx_cpu_caps[this_cpu_id()].msr[VMXCAP_MISC] & 0x1f;
     bool timer = vmx_has_preemption_timer();
     v->deadline = timer ? tsc_deadline(g->cfg.time_s * 1000000) : 0;
