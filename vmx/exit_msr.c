@@ -81,6 +81,10 @@ enum exit_action exit_wrmsr(struct vcpu *v)
 {
     uint32_t msr = (uint32_t)v->regs.rcx;
     uint64_t val = (uint32_t)v->regs.rax | v->regs.rdx << 32;
+    if (msr == MSR_X2APIC_EOI && !val && vapic_x2apic_eoi(v))
+        return EXIT_NEXT_INSTRUCTION;
+    if (msr == MSR_X2APIC_SELF_IPI && vapic_x2apic_self_ipi(v, val))
+        return EXIT_NEXT_INSTRUCTION;
     bool gp;
     if (vapic_wrmsr(v, msr, val, &gp))
         return gp ? refuse(v, "WRMSR (APIC)", msr) : EXIT_NEXT_INSTRUCTION;

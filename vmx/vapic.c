@@ -200,6 +200,27 @@ static void mode_changed(struct vcpu *v)
 
 #define X2APIC_MSR(reg) (MSR_X2APIC_FIRST + (reg) / 16)
 
+bool vapic_x2apic_eoi(struct vcpu *v)
+{
+    struct vlapic *l = &v->apic;
+    if (!vlapic_x2apic_mode(l))
+        return false;
+    vlapic_eoi(l);
+    if (!v->apicv && l->irr_words)      /* a requested vector may be unblocked */
+        vcpu_inject_now(v);
+    return true;
+}
+
+bool vapic_x2apic_self_ipi(struct vcpu *v, uint64_t val)
+{
+    struct vlapic *l = &v->apic;
+    if (val < 16 || val > 0xff || !vlapic_x2apic_mode(l))
+        return false;
+    if (vlapic_accept(l, (uint8_t)val, false))
+        interrupt_requested(v);
+    return true;
+}
+
 bool vapic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val, bool *gp)
 {
     *gp = false;
@@ -207,17 +228,6 @@ bool vapic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val, bool *gp)
      * effect: EOI (only 0 may be written) and a self-IPI of a legal
      * vector; anything else about them takes the general path below. */
     struct vlapic *l = &v->apic;
-    if (msr == X2APIC_MSR(APIC_EOI) && !val && vlapic_x2apic_mode(l)) {
-        vlapic_eoi(l);
-        if (!v->apicv && l->irr_words)      /* a requested vector may be unblocked */
-            vcpu_inject_now(v);
-        return true;
-    }
-    if (msr == X2APIC_MSR(APIC_SELF_IPI) && val >= 16 && val <= 0xff && vlapic_x2apic_mode(l)) {
-        if (vlapic_accept(l, (uint8_t)val, false))
-            interrupt_requested(v);
-        return true;
-    }
     if (msr == X2APIC_MSR(APIC_TIMER_INITIAL) && val <= 0xffffffffu && vlapic_x2apic_mode(l)) {
         uint64_t before = l->timer_deadline;
         vlapic_write_initial_count(l, (uint32_t)val, rdtsc());

@@ -27,6 +27,16 @@ void vapic_ack(struct vcpu *v, uint8_t vector);
 bool vapic_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val, bool *gp);
 bool vapic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val, bool *gp);
 
+/* A write of 0 to the x2APIC EOI register, the write an emulated x2APIC
+ * sees most: false when the APIC is not in x2APIC mode (then #GP). */
+#define MSR_X2APIC_EOI (MSR_X2APIC_FIRST + APIC_EOI / 16)
+bool vapic_x2apic_eoi(struct vcpu *v);
+
+/* A self-IPI of a legal vector through the x2APIC SELF IPI register:
+ * false for anything else (the general path then decides). */
+#define MSR_X2APIC_SELF_IPI (MSR_X2APIC_FIRST + APIC_SELF_IPI / 16)
+bool vapic_x2apic_self_ipi(struct vcpu *v, uint64_t val);
+
 /* The xAPIC page (an MMIO range of the device table). */
 bool vapic_mmio(struct vcpu *v, uint64_t offset, unsigned size, bool write, uint64_t *val);
 

@@ -194,7 +194,11 @@ void vlapic_ack(struct vlapic *l, uint8_t vector)
 {
     vec_clear(l, APIC_IRR0, vector);
     vec_set(l, APIC_ISR0, vector);
-    update_ppr(l);
+    /* The vector came from vlapic_pending: its class is above the PPR's,
+     * so it is now the highest in service, and the PPR is the higher of
+     * the TPR and its class. */
+    uint32_t tpr = get(l, APIC_TPR) & 0xff, isrv = vector & 0xf0u;
+    set(l, APIC_PPR, (tpr & 0xf0) >= isrv ? tpr : isrv);
 }
 
 /* SDM "End-of-Interrupt (EOI)": the highest ISR bit is the interrupt
