@@ -153,8 +153,11 @@ static void inject_pending(struct vcpu *v)
             }
         }
     }
-    set_window(v, VMX_PROC_NMI_WINDOW_EXITING, nmi_window);
-    set_window(v, VMX_PROC_INTR_WINDOW_EXITING, intr_window);
+    if (__builtin_expect(nmi_window || intr_window ||
+                         (v->proc_ctl & (VMX_PROC_NMI_WINDOW_EXITING | VMX_PROC_INTR_WINDOW_EXITING)), 0)) {
+        set_window(v, VMX_PROC_NMI_WINDOW_EXITING, nmi_window);
+        set_window(v, VMX_PROC_INTR_WINDOW_EXITING, intr_window);
+    }
 }
 
 void vcpu_inject_now(struct vcpu *v)

@@ -68,6 +68,7 @@ enum exit_action exit_preemption_timer(struct vcpu *v)
 {
     uint64_t now = rdtsc();
     vapic_timer_check(v, now);
+    vcpu_request_self(v, VCPU_REQ_TIMER);       /* it has run out: set it again */
     if (v->deadline && now >= v->deadline) {
         guest_stop(v->guest, "still running after its %llu s time budget (time=), at RIP 0x%llx",
                    (unsigned long long)v->guest->cfg.time_s,

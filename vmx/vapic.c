@@ -51,14 +51,23 @@ static void interrupt_requested(struct vcpu *v)
         vcpu_inject_now(v);
 }
 
+/* The VMX-preemption timer must be set again when the APIC timer has a
+ * deadline, or when it was set for one that is gone (v->timer_deadline,
+ * what arm_timer last chose, is then not the time budget). */
+static void rearm(struct vcpu *v)
+{
+    if (v->apic.timer_deadline || v->timer_deadline != v->deadline)
+        vcpu_request_self(v, VCPU_REQ_TIMER);
+}
+
 /* The timer was armed, re-armed or stopped. A deadline already past (a
  * count of 1, a TSC deadline behind) fires now, without a timer exit. */
 static void timer_changed(struct vcpu *v)
 {
-    uint64_t d = v->apic.timer_deadline;
-    if (d && d <= rdtsc())
-        vapic_timer_check(v, rdtsc());
-    vcpu_request_self(v, VCPU_REQ_TIMER);
+    uint64_t d = v->apic.timer_deadline, now = rdtsc();
+    if (d && d <= now)
+        vapic_timer_check(v, now);
+    rearm(v);
 }
 
 static void post(struct vcpu *t, uint8_t vector)
@@ -318,5 +327,4 @@ void vapic_timer_check(struct vcpu *v, uint64_t now)
 {
     if (vlapic_timer_due(&v->apic, now) && vlapic_timer_fire(&v->apic, now))
         interrupt_requested(v);
-    vcpu_request_self(v, VCPU_REQ_TIMER);
 }

@@ -50,7 +50,8 @@ void vapic_apic_write(struct vcpu *v, uint32_t offset);
 uint64_t vapic_get_cr8(struct vcpu *v);
 void vapic_set_cr8(struct vcpu *v, uint64_t cr8);
 
-/* The VMX-preemption timer fired: the APIC timer, if due. */
+/* The APIC timer, if due at `now`, fires (the caller re-arms the
+ * VMX-preemption timer). */
 void vapic_timer_check(struct vcpu *v, uint64_t now);
 
 #endif

@@ -129,16 +129,6 @@ static inline __attribute__((always_inline)) int vec_highest(const struct vlapic
     return -1;
 }
 
-bool vlapic_enabled(const struct vlapic *l)
-{
-    return (l->apic_base & APIC_BASE_EN) && (get(l, APIC_SVR) & SVR_ENABLE);
-}
-
-bool vlapic_x2apic_mode(const struct vlapic *l)
-{
-    return (l->apic_base & (APIC_BASE_EN | APIC_BASE_EXTD)) == (APIC_BASE_EN | APIC_BASE_EXTD);
-}
-
 bool vlapic_level_triggered(const struct vlapic *l, uint8_t vector)
 {
     return vec_test(l, APIC_TMR0, vector);

@@ -83,8 +83,15 @@ void vlapic_reset(struct vlapic *l, uint32_t *page, uint32_t id, bool bsp, bool 
 void vlapic_init_signal(struct vlapic *l);
 
 /* Software enabled: IA32_APIC_BASE.EN and SVR bit 8 both set. */
-bool vlapic_enabled(const struct vlapic *l);
-bool vlapic_x2apic_mode(const struct vlapic *l);
+static inline bool vlapic_enabled(const struct vlapic *l)
+{
+    return (l->apic_base & APIC_BASE_EN) && (l->page[APIC_SVR / 4] & (1u << 8));
+}
+
+static inline bool vlapic_x2apic_mode(const struct vlapic *l)
+{
+    return (l->apic_base & (APIC_BASE_EN | APIC_BASE_EXTD)) == (APIC_BASE_EN | APIC_BASE_EXTD);
+}
 
 /* Results of a register access. */
 enum vlapic_result {
