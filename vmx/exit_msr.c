@@ -52,12 +52,31 @@ static enum exit_action refuse(struct vcpu *v, const char *op, uint32_t msr)
     return EXIT_RESUME;
 }
 
+static void set_edx_eax(struct vcpu *v, uint64_t val)
+{
+    v->regs.rax = (uint32_t)val;
+    v->regs.rdx = val >> 32;
+}
+
+/* The APIC's MSRs: out of line, so that the others need no stack frame
+ * for what the APIC returns. */
+static __attribute__((noinline)) enum exit_action apic_rdmsr(struct vcpu *v, uint32_t msr)
+{
+    uint64_t val;
+    bool gp;
+    if (!vapic_rdmsr(v, msr, &val, &gp))
+        return refuse(v, "RDMSR", msr);
+    if (gp)
+        return refuse(v, "RDMSR (APIC)", msr);
+    set_edx_eax(v, val);
+    return EXIT_NEXT_INSTRUCTION;
+}
+
 enum exit_action exit_rdmsr(struct vcpu *v)
 {
     uint32_t msr = (uint32_t)v->regs.rcx;
     uint32_t field = vmcs_field_for(msr);
     uint64_t val;
-    bool gp;
     if (field)
         val = vmread(field);
     else if (msr == MSR_IA32_PAT)
@@ -68,12 +87,9 @@ enum exit_action exit_rdmsr(struct vcpu *v)
         val = FEATURE_CONTROL_LOCKED;
     else if (msr == MSR_IA32_MISC_ENABLE || msr == MSR_IA32_MTRRCAP)
         val = 0;
-    else if (!vapic_rdmsr(v, msr, &val, &gp))
-        return refuse(v, "RDMSR", msr);
-    else if (gp)
-        return refuse(v, "RDMSR (APIC)", msr);
-    v->regs.rax = (uint32_t)val;
-    v->regs.rdx = val >> 32;
+    else
+        return apic_rdmsr(v, msr);
+    set_edx_eax(v, val);
     return EXIT_NEXT_INSTRUCTION;
 }
 
