@@ -22,7 +22,7 @@ static unsigned guest_count;
 struct placement {
     uint32_t order[CPUS_MAX];       /* CPUs in VMX, in the order guests get them */
     unsigned count, next;
-    struct guest *owner[CPUS_MAX];  /* by cpu_id: the guest whose list names it */
+    const struct guest_config *owner[CPUS_MAX];  /* by cpu_id: the guest whose list names it */
 };
 static struct placement placement;
 
@@ -41,10 +41,22 @@ static void placement_init(struct placement *p)
         p->order[p->count++] = self->cpu_id;
 }
 
-/* Pin each vCPU of `g` to a CPU, or say why not. */
-static bool place(struct placement *p, struct guest *g, unsigned module)
+/* A module on its way to being a guest: its configuration, then its CPUs. */
+struct candidate {
+    struct guest_config cfg;
+    unsigned module;
+    bool ok;
+    uint32_t cpu[GUEST_VCPUS_MAX];
+};
+
+static struct candidate candidates[GUESTS_MAX];     /* at boot, on the BSP */
+
+/* Pin each vCPU of `c` to a CPU, or say why not. Guests with a list are
+ * placed before any without, so that a list always gets its CPUs. */
+static bool place(struct placement *p, struct candidate *k)
 {
-    const struct guest_config *c = &g->cfg;
+    const struct guest_config *c = &k->cfg;
+    unsigned module = k->module;
     if (c->cpu_list_len) {
         for (unsigned i = 0; i < c->cpu_list_len; i++) {
             unsigned cpu = c->cpu_list[i];
@@ -55,19 +67,19 @@ static bool place(struct placement *p, struct guest *g, unsigned module)
             }
             if (p->owner[cpu]) {
                 log_err("module %u ('%s'): asks for cpu%u, which is guest %s's: not started",
-                        module, c->name, cpu, p->owner[cpu]->cfg.name);
+                        module, c->name, cpu, p->owner[cpu]->name);
                 return false;
             }
         }
         for (unsigned i = 0; i < c->cpu_list_len; i++) {
-            p->owner[c->cpu_list[i]] = g;
-            g->vcpus[i].cpu = c->cpu_list[i];
+            p->owner[c->cpu_list[i]] = c;
+            k->cpu[i] = c->cpu_list[i];
         }
         return true;
     }
     unsigned free = 0;
-    for (unsigned k = 0; k < p->count; k++)
-        free += !p->owner[p->order[k]];
+    for (unsigned j = 0; j < p->count; j++)
+        free += !p->owner[p->order[j]];
     if (c->vcpus > free) {
         log_err("module %u ('%s'): asks for %u CPUs; %u %s free for it: not started", module,
                 c->name, c->vcpus, free, free == 1 ? "is" : "are");
@@ -78,7 +90,7 @@ static bool place(struct placement *p, struct guest *g, unsigned module)
         do
             cpu = p->order[p->next++ % p->count];
         while (p->owner[cpu]);
-        g->vcpus[i].cpu = cpu;
+        k->cpu[i] = cpu;
     }
     return true;
 }
@@ -93,26 +105,44 @@ static void describe_cpus(const struct guest *g, char *buf, size_t size)
 
 unsigned guests_create(const struct boot_info *bi)
 {
+    struct candidate *cand = candidates;
+    unsigned n = 0;
     placement_init(&placement);
     for (unsigned i = 0; i < bi->module_count; i++) {
         const struct boot_module *m = &bi->modules[i];
-        if (guest_count == GUESTS_MAX) {
+        if (n == GUESTS_MAX) {
             log_err("module %u: more than %d guests: not started", i, GUESTS_MAX);
             continue;
         }
-        struct guest *g = &guests[guest_count];
-        memset(g, 0, sizeof(*g));
-        if (guest_config_parse(m->cmdline, m->end - m->start, &g->cfg, module_report, &i)) {
+        struct candidate *k = &cand[n];
+        memset(k, 0, sizeof(*k));
+        k->module = i;
+        if (guest_config_parse(m->cmdline, m->end - m->start, &k->cfg, module_report, &i)) {
             log_err("module %u ('%s'): not started", i, m->cmdline);
             continue;
         }
         if (!placement.count) {
             log_err("module %u ('%s'): no CPU is in VMX root operation: not started", i,
-                    g->cfg.name);
+                    k->cfg.name);
             continue;
         }
+        n++;
+    }
+    for (int lists = 1; lists >= 0; lists--)        /* CPU lists first */
+        for (unsigned k = 0; k < n; k++)
+            if (!!cand[k].cfg.cpu_list_len == lists)
+                cand[k].ok = place(&placement, &cand[k]);
+    for (unsigned k = 0; k < n; k++) {
+        if (!cand[k].ok)
+            continue;
+        const struct boot_module *m = &bi->modules[cand[k].module];
+        struct guest *g = &guests[guest_count];
+        memset(g, 0, sizeof(*g));
+        g->cfg = cand[k].cfg;
         g->index = guest_count;
-        if (place(&placement, g, i) && guest_create(g, (const void *)(uintptr_t)m->start)) {
+        for (unsigned i = 0; i < g->cfg.vcpus; i++)
+            g->vcpus[i].cpu = cand[k].cpu[i];
+        if (guest_create(g, (const void *)(uintptr_t)m->start)) {
             char where[96];
             describe_cpus(g, where, sizeof(where));
             log_info("guest %s: %u vCPU%s on %s", g->cfg.name, g->vcpu_count,

@@ -25,11 +25,8 @@ void inject_exception(uint8_t vector, bool has_error_code, uint32_t error_code)
     vmwrite(VMCS_VM_ENTRY_INTR_INFO_FIELD, info);
 }
 
-void event_save_vectoring(struct vcpu *v)
+void event_save_vectoring_slow(struct vcpu *v, uint32_t info)
 {
-    uint32_t info = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO_FIELD);
-    if (!(info & INTR_INFO_VALID))
-        return;
     /* Bit 12 is undefined in IDT-vectoring information; the rest has the
      * VM-entry format. Software interrupts and exceptions need their
      * instruction length to be delivered again. */
@@ -40,12 +37,27 @@ void event_save_vectoring(struct vcpu *v)
     vcpu_request_self(v, VCPU_REQ_EVENT);
 }
 
+/* A wake-up already on its way to a stuck vCPU: a SIPI for one waiting for
+ * it, an NMI for one halted with interrupts off. A vCPU sends them before
+ * it can be counted stuck itself, so when the last one is counted every
+ * such request is visible. */
+static bool wake_pending(const struct vcpu *t)
+{
+    uint32_t req = __atomic_load_n(&t->requests, __ATOMIC_SEQ_CST);
+    if (t->activity == VCPU_WAIT_FOR_SIPI)
+        return req & VCPU_REQ_SIPI;
+    return (req & (VCPU_REQ_NMI | VCPU_REQ_INIT)) || t->nmi_pending;
+}
+
 bool vcpu_mark_stuck(struct vcpu *v, const char *why)
 {
     struct guest *g = v->guest;
     if (!v->stuck) {
         v->stuck = true;
         if (__atomic_add_fetch(&g->vcpus_stuck, 1, __ATOMIC_SEQ_CST) == g->vcpu_count) {
+            for (unsigned i = 0; i < g->vcpu_count; i++)
+                if (wake_pending(&g->vcpus[i]))
+                    return false;
             guest_stop(g, "%s at RIP 0x%llx with interrupts off and no interrupt source", why,
                        (unsigned long long)vmread(VMCS_GUEST_RIP));
             return true;
@@ -89,6 +101,14 @@ static __attribute__((noinline)) uint32_t inject_reinject_nmi(struct vcpu *v, ui
         if (!(slot & INTR_INFO_VALID)) {
             slot = v->reinject;
             vmwrite(VMCS_VM_ENTRY_INTR_INFO_FIELD, slot);
+            /* An exit during NMI delivery may leave blocking by NMI set
+             * (virtual NMIs); injecting an NMI requires it clear (SDM
+             * "Checks on Guest Non-Register State"). */
+            if (INTR_INFO_TYPE(slot) == INTR_TYPE_NMI) {
+                uint64_t block = vmread(VMCS_GUEST_INTERRUPTIBILITY_INFO);
+                if (block & BLOCKING_BY_NMI)
+                    vmwrite(VMCS_GUEST_INTERRUPTIBILITY_INFO, block & ~(uint64_t)BLOCKING_BY_NMI);
+            }
             if (slot & INTR_INFO_ERROR_CODE)
                 vmwrite(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, v->reinject_error);
             vmwrite(VMCS_VM_ENTRY_INSTRUCTION_LEN, v->reinject_len);
@@ -193,10 +213,15 @@ int vcpu_pre_entry(struct vcpu *v, int act)
         return EXIT_STOP;
     }
     if (req & VCPU_REQ_INIT) {
-        /* INIT: the APIC resets (keeping its mode), the vCPU waits for
-         * SIPI outside the guest (vcpu_run). */
+        /* INIT: the APIC resets (keeping its mode), pending events go, the
+         * vCPU waits for SIPI outside the guest (vcpu_run); a SIPI that
+         * came with the INIT is kept for that wait. */
         vapic_init_signal(v);
+        v->reinject = 0;
+        v->nmi_pending = false;
         v->activity = VCPU_WAIT_FOR_SIPI;
+        if (req & VCPU_REQ_SIPI)
+            vcpu_request_self(v, VCPU_REQ_SIPI);
         return EXIT_STOP;
     }
     /* A SIPI is for a vCPU waiting for one (vcpu_run); here it is dropped,

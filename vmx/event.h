@@ -9,6 +9,8 @@
 #include <stdint.h>
 
 #include "vmx/guest.h"
+#include "vmx/vmcs_fields.h"
+#include "vmx/vmx_ops.h"
 
 /* Interruption-information format (VM-entry, VM-exit, IDT-vectoring) */
 #define INTR_INFO_VALID          (1u << 31)
@@ -37,8 +39,15 @@
 void inject_exception(uint8_t vector, bool has_error_code, uint32_t error_code);
 
 /* An exit that may have interrupted the delivery of an event: keep that
- * event to deliver again on the next entry (KVM vmx_complete_interrupts). */
-void event_save_vectoring(struct vcpu *v);
+ * event to deliver again on the next entry (KVM vmx_complete_interrupts).
+ * Inline: it is on the path of every EPT violation and kick. */
+void event_save_vectoring_slow(struct vcpu *v, uint32_t info);
+static inline void event_save_vectoring(struct vcpu *v)
+{
+    uint32_t info = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO_FIELD);
+    if (__builtin_expect(info & INTR_INFO_VALID, 0))
+        event_save_vectoring_slow(v, info);
+}
 
 /* The pre-entry step (vmx_handle_exit calls it when v->requests is set):
  * act on requests, re-inject, inject the highest pending NMI or

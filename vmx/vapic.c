@@ -30,11 +30,13 @@ void vapic_create(struct vcpu *v)
 {
     uint32_t *page = (uint32_t *)(uintptr_t)mm_alloc_frames(1, FRAME_SIZE);
     vlapic_reset(&v->apic, page, v->index, v->index == 0, x2apic_allowed(), VAPIC_TSC_PER_TICK);
+    v->apic.virtualized = v->apicv;     /* the CPU writes IRR and ISR too */
 }
 
 void vapic_init_signal(struct vcpu *v)
 {
     vlapic_init_signal(&v->apic);
+    v->pir_pending = 0;
     for (unsigned i = 0; i < 8; i++)
         v->pir[i] = 0;
     vcpu_request_self(v, VCPU_REQ_TIMER);
@@ -117,7 +119,13 @@ static void deliver_one(struct vcpu *src, struct vcpu *t, const struct apic_ipi 
         }
         break;
     case APIC_DM_NMI:
-        vcpu_request(t, VCPU_REQ_NMI);
+        /* Without virtual NMIs nothing would tell Keel when the guest's
+         * handler is done (no NMI window, IRET not seen): not delivered. */
+        if (vmcs_config.ctl[VMX_PIN] & VMX_PIN_VIRTUAL_NMIS)
+            vcpu_request(t, VCPU_REQ_NMI);
+        else
+            log_debug("guest %s: NMI IPI dropped: the CPU has no virtual NMIs",
+                      src->guest->cfg.name);
         break;
     case APIC_DM_INIT:
         if (ipi->level_assert || !ipi->trigger_level)  /* not the INIT level de-assert */
@@ -253,6 +261,8 @@ bool vapic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val, bool *gp)
         r = vlapic_set_base(&v->apic, val);
         if (x2apic != vlapic_x2apic_mode(&v->apic))
             mode_changed(v);
+        if (v->apicv)
+            vcpu_request_self(v, VCPU_REQ_EVENT);   /* RVI follows a reset IRR */
     } else if (msr == MSR_IA32_TSC_DEADLINE)
         vlapic_tsc_deadline_write(&v->apic, val, rdtsc());
     else if (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST)
@@ -309,6 +319,10 @@ void vapic_apic_write(struct vcpu *v, uint32_t offset)
     int eoi;
     uint32_t val = v->apic.page[(offset & 0xff0) / 4];
     enum vlapic_result r = vlapic_mmio_write(&v->apic, offset & 0xff0, val, rdtsc(), &ipi, &eoi);
+    /* The CPU put the write in the page before the exit; a read-only
+     * register gets its value back (the ID is the one it can name). */
+    if ((offset & 0xff0) == APIC_ID)
+        v->apic.page[APIC_ID / 4] = (v->apic.id & 0xff) << 24;
     after_write(v, r, &ipi, old);
 }
 

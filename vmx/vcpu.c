@@ -131,7 +131,6 @@ void vcpu_run(struct vcpu *v)
     __atomic_store_n(&cpu->vcpu, v, __ATOMIC_SEQ_CST);    /* kicks reach it from now on */
     v->preempt_shift = vmx_cpu_caps[this_cpu_id()].msr[VMXCAP_MISC] & 0x1f;
     bool timer = vmx_has_preemption_timer();
-    v->deadline = timer ? tsc_deadline(g->cfg.time_s * 1000000) : 0;
     if (!timer && v->index == 0)
         log_warn("guest %s: no VMX-preemption timer on this CPU: no time budget, no APIC "
                  "timer", g->cfg.name);
@@ -140,6 +139,10 @@ void vcpu_run(struct vcpu *v)
             if (!wait_for_sipi(v))
                 break;
         }
+        /* The time budget counts from the vCPU's first instruction, not
+         * from its wait (behind an earlier guest, or for SIPI). */
+        if (first)
+            v->deadline = timer ? tsc_deadline(g->cfg.time_s * 1000000) : 0;
         if (!load_start_state(v))
             break;
         if (first)

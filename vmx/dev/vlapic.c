@@ -119,7 +119,8 @@ static inline __attribute__((always_inline)) int vec_highest(const struct vlapic
             return -1;
         int i = 31 - __builtin_clz(s);
         uint32_t w = l->page[(base + (uint32_t)i * 0x10) / 4];
-        return i * 32 + 31 - __builtin_clz(w);
+        if (w)                          /* else a summary out of step: scan */
+            return i * 32 + 31 - __builtin_clz(w);
     }
     for (int i = 7; i >= 0; i--) {
         uint32_t w = l->page[(base + (uint32_t)i * 0x10) / 4];
