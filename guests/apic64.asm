@@ -410,6 +410,14 @@ bsp_main:
     cmp qword [ap_pings], 3
     CHECK e, "an IPI to APIC ID 5 reaches no vCPU"
 
+    ; INIT the AP while it runs (halted in its idle loop), then SIPI: it
+    ; starts over from real mode and comes back
+    mov qword [ap_alive], 0
+    START_AP 1
+    WAIT_FOR ap_alive, 1
+    cmp rax, 1
+    CHECK e, "AP reset by INIT while running, started again by SIPI"
+
     EXIT 0
 
     LONG64_LIB
