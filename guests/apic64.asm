@@ -69,6 +69,8 @@ ap_ping_handler:                ; on the AP: count, EOI, answer the BSP
     push rcx
     push rdx
     lock inc qword [ap_pings]
+    RDMSR_TO_RAX X2APIC_ID
+    mov [ping_taker], rax       ; which vCPU took it
     WRMSR_IMM X2APIC_EOI, 0
     WRMSR_IMM X2APIC_ICR, V_BSP_PONG        ; fixed, physical, to APIC ID 0
     pop rdx
@@ -395,6 +397,16 @@ bsp_main:
     cmp qword [bsp_pongs], 3
     CHECK e, "three IPIs answered"
 
+    ; lowest priority to both vCPUs (logical cluster 0, bits 0 and 1): the
+    ; BSP's TPR is higher, so the AP gets it
+    mov qword [ping_taker], -1
+    WRMSR_IMM X2APIC_TPR, 0x20
+    WRMSR_IMM X2APIC_ICR, (3 << 32) | ICR_LOGICAL | 0x100 | V_AP_PING
+    WAIT_FOR bsp_pongs, 4
+    cmp qword [ping_taker], 1
+    CHECK e, "lowest-priority IPI goes to the vCPU with the lower TPR"
+    WRMSR_IMM X2APIC_TPR, 0
+
     ; an NMI to the AP
     WRMSR_IMM X2APIC_ICR, (1 << 32) | 0x400
     WAIT_FOR ap_nmi, 1
@@ -407,7 +419,7 @@ bsp_main:
 .quiet:
     dec rcx
     jnz .quiet
-    cmp qword [ap_pings], 3
+    cmp qword [ap_pings], 4
     CHECK e, "an IPI to APIC ID 5 reaches no vCPU"
 
     ; INIT the AP while it runs (halted in its idle loop), then SIPI: it
@@ -430,6 +442,7 @@ ap_cpuid_id:  dq 0
 ap_x2apic_id: dq 0
 ap_apic_base: dq 0
 ap_pings:     dq 0
+ping_taker:   dq -1
 ap_nmi:       dq 0
 bsp_pongs:    dq 0
 self_count:   dq 0

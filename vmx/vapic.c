@@ -148,6 +148,7 @@ static void deliver(struct vcpu *src, const struct apic_ipi *ipi)
 {
     struct guest *g = src->guest;
     unsigned hits = 0;
+    struct vcpu *lowest = NULL;
     for (unsigned i = 0; i < g->vcpu_count; i++) {
         struct vcpu *t = &g->vcpus[i];
         bool match;
@@ -160,11 +161,19 @@ static void deliver(struct vcpu *src, const struct apic_ipi *ipi)
         if (!match)
             continue;
         hits++;
+        /* Lowest priority (SDM "Lowest Priority Delivery Mode"): the
+         * matching vCPU whose TPR is lowest, the first of equals. Another
+         * vCPU's TPR is read as it is now: a hint, as on hardware. */
+        if (ipi->delivery == APIC_DM_LOWEST) {
+            if (!lowest || (__atomic_load_n(&t->apic.page[APIC_TPR / 4], __ATOMIC_RELAXED) & 0xf0) <
+                               (__atomic_load_n(&lowest->apic.page[APIC_TPR / 4], __ATOMIC_RELAXED) & 0xf0))
+                lowest = t;
+            continue;
+        }
         deliver_one(src, t, ipi);
-        /* Lowest priority: Keel picks the first that matches. */
-        if (ipi->delivery == APIC_DM_LOWEST)
-            break;
     }
+    if (lowest)
+        deliver_one(src, lowest, ipi);
     if (!hits && ipi->shorthand == APIC_SH_NONE) {
         unsigned n = __atomic_add_fetch(&g->ipis_dropped, 1, __ATOMIC_RELAXED);
         if (n <= IPIS_DROPPED_LOGGED)
