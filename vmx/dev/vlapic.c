@@ -152,14 +152,15 @@ static void update_ppr(struct vlapic *l)
 }
 
 /* The PPR register in the page is kept current by every TPR write, ack
- * and EOI; with APIC virtualization the CPU also changes what it derives
- * from, and it is computed afresh. */
+ * and EOI; with virtual-interrupt delivery the CPU keeps it too (PPR
+ * virtualization on TPR writes, EOIs, deliveries and VM entries, SDM
+ * "PPR Virtualization"). */
 int vlapic_pending(const struct vlapic *l)
 {
     if (!vlapic_enabled(l))
         return -1;
     int v = vec_highest(l, APIC_IRR0);
-    uint32_t ppr = l->virtualized ? vlapic_ppr(l) : get(l, APIC_PPR);
+    uint32_t ppr = get(l, APIC_PPR);
     if (v < 0 || (uint32_t)(v & 0xf0) <= (ppr & 0xf0))
         return -1;
     return v;
