@@ -18,6 +18,7 @@
 ; module: name=bench-apic mode=long64 cpus=2
 %include "guests/lib/guest.inc"
 %include "guests/lib/apic.inc"
+%include "guests/lib/bench.inc"
 
 N_FAST           equ 1000      ; rows of a few hundred ticks at most
 N_SLOW           equ 200       ; rows with a timer or the other vCPU
@@ -63,36 +64,6 @@ ap_main:
     jmp .loop
 
 ; ---------------------------------------------------------------- macros
-
-; UART_STR "text": bytes on COM1, no newline
-%macro UART_STR 1
-    mov dx, GUEST_COM1
-    %strlen %%n %1
-    %assign %%i 1
-    %rep %%n
-        %substr %%c %1 %%i
-        mov al, %%c
-        out dx, al
-        %assign %%i %%i + 1
-    %endrep
-%endmacro
-
-; PRINT_ROW "name", "suffix", total (register), N: "bench NAMEsuffix TOTAL N"
-%macro PRINT_ROW 4
-    mov r14, %3
-    UART_STR "bench "
-    UART_STR %1
-    UART_STR %2
-    UART_STR " "
-    mov rax, r14
-    call put_dec
-    UART_STR " "
-    mov eax, %4
-    call put_dec
-    mov dx, GUEST_COM1
-    mov al, 10
-    out dx, al
-%endmacro
 
 ; X2APIC_EOI_NOW: an EOI write (clobbers rax, rcx, rdx)
 %macro X2APIC_EOI_NOW 0
@@ -418,25 +389,7 @@ spin_timeout:
     REPORT 1, "a handler did not run: the row above never finished (a spin wait timed out)"
     EXIT 1
 
-; put_dec: RAX in decimal on COM1
-put_dec:
-    mov rcx, 10
-    xor r8d, r8d
-.div:
-    xor edx, edx
-    div rcx
-    push rdx
-    inc r8d
-    test rax, rax
-    jnz .div
-    mov dx, GUEST_COM1
-.out:
-    pop rax
-    add al, '0'
-    out dx, al
-    dec r8d
-    jnz .out
-    ret
+    BENCH_LIB
 
 ; SET_GATE vector, handler: a gate in the 256-vector IDT
 %macro SET_GATE 2

@@ -6,6 +6,7 @@
 ; Results go out as "bench NAME TOTAL N" lines for scripts/bench.sh.
 ; module: name=bench mode=long64
 %include "guests/lib/guest.inc"
+%include "guests/lib/bench.inc"
 
 N equ 1000
 
@@ -27,32 +28,9 @@ org 0x8000
     shl rdx, 32
     or rax, rdx
     sub rax, r13
-    mov r14, rax
-    UART_STR "bench "
-    UART_STR %1
-    UART_STR " "
-    mov rax, r14
-    call put_dec
-    UART_STR " "
-    mov eax, N
-    call put_dec
-    mov dx, GUEST_COM1
-    mov al, 10
-    out dx, al
+    PRINT_ROW %1, "", rax, N
 %endmacro
 
-; UART_STR "text": bytes on COM1, no newline
-%macro UART_STR 1
-    mov dx, GUEST_COM1
-    %strlen %%n %1
-    %assign %%i 1
-    %rep %%n
-        %substr %%c %1 %%i
-        mov al, %%c
-        out dx, al
-        %assign %%i %%i + 1
-    %endrep
-%endmacro
 
 start:
     UART_PUTS "exit-cost benchmark: round trips of N=1000 operations"
@@ -81,24 +59,6 @@ start:
     UART_PUTS " 1"
     EXIT 0
 
-; put_dec: RAX in decimal on COM1
-put_dec:
-    mov rcx, 10
-    xor r8d, r8d
-.div:
-    xor edx, edx
-    div rcx
-    push rdx
-    inc r8d
-    test rax, rax
-    jnz .div
-    mov dx, GUEST_COM1
-.out:
-    pop rax
-    add al, '0'
-    out dx, al
-    dec r8d
-    jnz .out
-    ret
+    BENCH_LIB
 
 %include "guests/lib/cpu_loop.inc"
