@@ -166,8 +166,9 @@ static void inject_pending(struct vcpu *v)
                 vmwrite(VMCS_VM_ENTRY_INTR_INFO_FIELD,
                         INTR_INFO_VALID | INTR_TYPE_EXT_INTR << 8 | (uint32_t)vector);
                 vcpu_wake(v);
-                /* another one behind it? */
-                intr_window = vlapic_highest_irr(&v->apic) >= 0 && vlapic_pending(&v->apic) >= 0;
+                /* another one behind it? (the emulated APIC keeps which
+                 * IRR words are non-empty) */
+                intr_window = v->apic.irr_words && vlapic_pending(&v->apic) >= 0;
             } else {
                 intr_window = true;
             }
