@@ -151,12 +151,17 @@ ap_main:
   %endif
 %endmacro
 
-; 2. self-IPI through the SELF IPI register, taken at once (interrupts
-;    on): the handler counts, EOIs and returns
-%macro BODY_SELF_IPI 1
+; SELF_IPI_REGS: ECX, EDX:EAX for a WRMSR of V_SELF to the SELF IPI register
+%macro SELF_IPI_REGS 0
     mov ecx, X2APIC_SELF_IPI
     mov eax, V_SELF
     xor edx, edx
+%endmacro
+
+; 2. self-IPI through the SELF IPI register, taken at once (interrupts
+;    on): the handler counts, EOIs and returns
+%macro BODY_SELF_IPI 1
+    SELF_IPI_REGS
   %if %1
     wrmsr
   %endif
@@ -167,9 +172,7 @@ ap_main:
 ;    window after the next instruction
 %macro BODY_STI_IPI 1
     cli
-    mov ecx, X2APIC_SELF_IPI
-    mov eax, V_SELF
-    xor edx, edx
+    SELF_IPI_REGS
   %if %1
     wrmsr
   %endif
@@ -272,9 +275,7 @@ ap_main:
 ;    window's exit and the injection)
 %macro SETUP_STI 0
     cli
-    mov ecx, X2APIC_SELF_IPI
-    mov eax, V_SELF
-    xor edx, edx
+    SELF_IPI_REGS
     wrmsr
     RDTSC_TO_RAX
     mov rbx, rax

@@ -198,9 +198,9 @@ static void arm_timer(struct vcpu *v)
         d = apic;
     v->timer_deadline = d;
     if (d && vmx_has_preemption_timer()) {
-        uint64_t now = rdtsc(), left = d > now ? (d - now) >> v->preempt_shift : 0;
+        uint64_t now = rdtsc();
         vmwrite(VMCS_VMX_PREEMPTION_TIMER_VALUE,
-                left == 0 ? 1 : left > 0xffffffffu ? 0xffffffffu : left);
+                vmx_preemption_timer_value(d > now ? d - now : 0, v->preempt_shift));
     }
 }
 

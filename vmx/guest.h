@@ -155,9 +155,14 @@ struct vmcs_image;
 void vmcs_build(struct vcpu *v, struct vmcs_image *img);
 void vmcs_load(const struct vmcs_image *img);
 
-/* VMX-preemption timer value for `tsc_ticks` on this CPU (IA32_VMX_MISC
- * bits 4:0 give the rate), at least 1, at most the 32-bit field's limit. */
-uint32_t vmx_preemption_timer_value(uint64_t tsc_ticks);
+/* VMX-preemption timer value for `tsc_ticks` at the CPU's rate (`shift`:
+ * IA32_VMX_MISC bits 4:0, vcpu.preempt_shift), at least 1, at most the
+ * 32-bit field's limit. */
+static inline uint32_t vmx_preemption_timer_value(uint64_t tsc_ticks, unsigned shift)
+{
+    uint64_t v = tsc_ticks >> shift;
+    return v == 0 ? 1 : v > 0xffffffffu ? 0xffffffffu : (uint32_t)v;
+}
 
 /* MSRs guests use directly that VM exits do not switch (vmcs_setup.c). */
 #define GUEST_UNSWITCHED_MSRS 5

@@ -3,7 +3,7 @@
  * page, CR8), IPIs between the guest's own vCPUs, and the timer. Other
  * vCPUs never touch this vCPU's APIC: they post vectors to its pir[] and
  * kick it (as posted interrupts do), and it takes them in its pre-entry
- * step. docs/guests.md, "The local APIC". */
+ * step. docs/architecture.md, "The local APIC". */
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
 #include "kernel/log.h"
@@ -97,16 +97,6 @@ void vapic_sync(struct vcpu *v)
     }
 }
 
-int vapic_pending(struct vcpu *v)
-{
-    return vlapic_pending(&v->apic);
-}
-
-void vapic_ack(struct vcpu *v, uint8_t vector)
-{
-    vlapic_ack(&v->apic, vector);
-}
-
 static void deliver_one(struct vcpu *src, struct vcpu *t, const struct apic_ipi *ipi)
 {
     switch (ipi->delivery) {
@@ -115,7 +105,7 @@ static void deliver_one(struct vcpu *src, struct vcpu *t, const struct apic_ipi 
         if (t != src) {
             post(t, ipi->vector);
         } else if (vlapic_accept(&t->apic, ipi->vector, ipi->trigger_level)) {
-            vcpu_request_self(t, VCPU_REQ_EVENT);
+            interrupt_requested(t);
         }
         break;
     case APIC_DM_NMI:

@@ -15,11 +15,8 @@
 void vapic_create(struct vcpu *v);
 void vapic_init_signal(struct vcpu *v);     /* INIT: reset, keeping the APIC's mode */
 
-/* For the pre-entry step: move posted vectors into the IRR; the vector
- * to inject next (or -1); the vCPU took it. */
+/* For the pre-entry step: move posted vectors into the IRR. */
 void vapic_sync(struct vcpu *v);
-int vapic_pending(struct vcpu *v);
-void vapic_ack(struct vcpu *v, uint8_t vector);
 
 /* The MSRs: x2APIC registers (0x800-0x8ff), IA32_APIC_BASE and
  * IA32_TSC_DEADLINE. Return false if `msr` is none of them; otherwise

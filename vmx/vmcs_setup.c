@@ -102,13 +102,6 @@ static struct vmcs_host this_host(void)
     };
 }
 
-uint32_t vmx_preemption_timer_value(uint64_t tsc_ticks)
-{
-    unsigned shift = vmx_cpu_caps[this_cpu_id()].msr[VMXCAP_MISC] & 0x1f;
-    uint64_t v = tsc_ticks >> shift;
-    return v == 0 ? 1 : v > 0xffffffffu ? 0xffffffffu : (uint32_t)v;
-}
-
 void vmcs_build(struct vcpu *v, struct vmcs_image *img)
 {
     bool timer = vmx_has_preemption_timer();
@@ -121,7 +114,7 @@ void vmcs_build(struct vcpu *v, struct vmcs_image *img)
         .guest = &v->guest->cfg, .vcpu = &v->start, .config = &vmcs_config, .caps = &vmx_cpu_caps[this_cpu_id()],
         .host = &host, .eptp = ept_pointer(&v->guest->ept), .io_bitmap_a = io_bitmap,
         .io_bitmap_b = io_bitmap + FRAME_SIZE, .msr_bitmap = vmx_msr_bitmap(v->apicv && x2apic), .vpid = v->vpid,
-        .preemption_timer = timer && v->deadline ? vmx_preemption_timer_value(v->deadline - rdtsc()) : 0,
+        .preemption_timer = timer && v->deadline ? vmx_preemption_timer_value(v->deadline - rdtsc(), v->preempt_shift) : 0,
     };
     vmcs_image_build(img, &start);
 }
