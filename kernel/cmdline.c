@@ -42,45 +42,78 @@ bool cmdline_next(const char **cursor, struct cmdline_token *tok)
     return true;
 }
 
+const struct option_desc *cmdline_apply_token(const struct cmdline_token *tok,
+                                              const struct option_desc *opts, size_t nopts,
+                                              report_fn report, void *ctx)
+{
+    const struct option_desc *opt = NULL;
+    for (size_t i = 0; i < nopts; i++) {
+        if (strlen(opts[i].name) == tok->key_len &&
+            !strncmp(opts[i].name, tok->key, tok->key_len)) {
+            opt = &opts[i];
+            break;
+        }
+    }
+    if (!opt) {
+        reportf(report, ctx, "unknown option '%.*s' ignored", (int)tok->key_len, tok->key);
+        return NULL;
+    }
+    char val[CMDLINE_VALUE_MAX];
+    if (tok->val && tok->val_len >= sizeof(val)) {
+        reportf(report, ctx, "%s= value longer than %zu bytes: ignored", opt->name,
+                sizeof(val) - 1);
+        return NULL;
+    }
+    if (tok->val) {
+        memcpy(val, tok->val, tok->val_len);
+        val[tok->val_len] = '\0';
+    }
+    const char *why = opt->set(opt, tok->val ? val : NULL, opt->target);
+    if (why) {
+        reportf(report, ctx, "%s%s%s: %s; ignored", opt->name, tok->val ? "=" : "",
+                tok->val ? val : "", why);
+        return NULL;
+    }
+    return opt;
+}
+
 int cmdline_apply(const char *line, const struct option_desc *opts, size_t nopts,
                   report_fn report, void *ctx)
 {
     struct cmdline_token tok;
     int reports = 0;
 
-    while (cmdline_next(&line, &tok)) {
-        const struct option_desc *opt = NULL;
-        for (size_t i = 0; i < nopts; i++) {
-            if (strlen(opts[i].name) == tok.key_len &&
-                !strncmp(opts[i].name, tok.key, tok.key_len)) {
-                opt = &opts[i];
-                break;
-            }
-        }
-        if (!opt) {
-            reportf(report, ctx, "unknown option '%.*s' ignored", (int)tok.key_len, tok.key);
-            reports++;
-            continue;
-        }
-        char val[CMDLINE_VALUE_MAX];
-        if (tok.val && tok.val_len >= sizeof(val)) {
-            reportf(report, ctx, "%s= value longer than %zu bytes: ignored", opt->name,
-                       sizeof(val) - 1);
-            reports++;
-            continue;
-        }
-        if (tok.val) {
-            memcpy(val, tok.val, tok.val_len);
-            val[tok.val_len] = '\0';
-        }
-        const char *why = opt->set(opt, tok.val ? val : NULL, opt->target);
-        if (why) {
-            reportf(report, ctx, "%s%s%s: %s; ignored", opt->name, tok.val ? "=" : "",
-                       tok.val ? val : "", why);
-            reports++;
-        }
-    }
+    while (cmdline_next(&line, &tok))
+        reports += !cmdline_apply_token(&tok, opts, nopts, report, ctx);
     return reports;
+}
+
+size_t cmdline_grub_word_len(const char *s)
+{
+    const char *c = s;
+    bool quoted = false;
+    for (; *c && (quoted || *c != ' '); c++) {
+        if (*c == '\\' && c[1])
+            c++;
+        else if (*c == '"')
+            quoted = !quoted;
+    }
+    return (size_t)(c - s);
+}
+
+size_t cmdline_grub_unquote(const char *s, size_t len, char *out, size_t size)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '"')
+            continue;
+        if (s[i] == '\\' && i + 1 < len)
+            i++;
+        if (n < size)
+            out[n] = s[i];
+        n++;
+    }
+    return n;
 }
 
 const char *option_set_range(const struct option_desc *opt, const char *val, void *target)

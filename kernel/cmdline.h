@@ -1,5 +1,6 @@
-/* Command lines: "key=value key key=\"a b\"", split on spaces. Used for
- * Keel's own command line and, later, guest module command lines. Pure. */
+/* Command lines: "key=value key key=\"a b\"", split on spaces (Keel's own
+ * command line), and the words of a line GRUB made (guest module lines,
+ * kernel/guest_config.c). Pure. */
 #ifndef KEEL_CMDLINE_H
 #define KEEL_CMDLINE_H
 
@@ -46,6 +47,26 @@ const char *option_set_range(const struct option_desc *opt, const char *val, voi
  * values are reported and ignored. Returns the number of reports. */
 int cmdline_apply(const char *line, const struct option_desc *opts, size_t nopts,
                   report_fn report, void *ctx);
+
+/* Apply one word: returns the option it set, or NULL after a report (an
+ * unknown option, a value too long or one `set` refused). */
+const struct option_desc *cmdline_apply_token(const struct cmdline_token *tok,
+                                              const struct option_desc *opts, size_t nopts,
+                                              report_fn report, void *ctx);
+
+/* GRUB 2 hands a kernel or module its line's words (after the file name)
+ * as one string made by grub_create_loader_cmdline (grub-core/lib/
+ * cmdline.c): the words joined by one space, a word that holds a space in
+ * double quotes, and every \, ' and " in a word preceded by a backslash.
+ * These two undo that exactly, giving back the words GRUB's script parser
+ * made. A word ends at the first space outside double quotes (or at the
+ * NUL): "" has no words; otherwise each separating space starts one more,
+ * so "a " is the words "a" and "". */
+size_t cmdline_grub_word_len(const char *s);
+/* The word s[0..len) with its quotes and escapes undone: writes at most
+ * `size` bytes of it to `out` (no NUL; out may be NULL with size 0) and
+ * returns its whole length, which is at most len. */
+size_t cmdline_grub_unquote(const char *s, size_t len, char *out, size_t size);
 
 /* A `set` function for an option whose value is one of the words in
  * opt->arg ("a|b|c"): stores the word's index as an int. */

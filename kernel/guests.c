@@ -117,7 +117,8 @@ unsigned guests_create(const struct boot_info *bi)
         struct candidate *k = &cand[n];
         memset(k, 0, sizeof(*k));
         k->module = i;
-        if (guest_config_parse(m->cmdline, m->end - m->start, &k->cfg, module_report, &i)) {
+        if (guest_config_parse(m->cmdline, i, &k->cfg, module_report, &i) ||
+            guest_config_finish(&k->cfg, GUEST_IMAGE_FLAT, m->end - m->start, module_report, &i)) {
             log_err("module %u ('%s'): not started", i, m->cmdline);
             continue;
         }

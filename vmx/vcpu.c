@@ -142,7 +142,7 @@ void vcpu_run(struct vcpu *v)
         /* The time budget counts from the vCPU's first instruction, not
          * from its wait (behind an earlier guest, or for SIPI). */
         if (first)
-            v->deadline = timer ? tsc_deadline(g->cfg.time_s * 1000000) : 0;
+            v->deadline = timer && g->cfg.time_s ? tsc_deadline(g->cfg.time_s * 1000000) : 0;
         if (!load_start_state(v))
             break;
         if (first)
