@@ -1,5 +1,6 @@
 ; prot32: a 32-bit protected-mode guest (paging off): console, CPUID, an
-; MSR, then it ends through the test exit port instead of a hypercall.
+; MSR, then it ends through QEMU's isa-debug-exit port instead of a
+; hypercall: writing 7 gives status (7 << 1) | 1 = 15.
 ; module: name=prot32 mode=prot32
 %include "guests/lib/guest.inc"
 
@@ -24,4 +25,4 @@ start:
     mov dx, GUEST_EXIT_PORT
     mov eax, 7
     out dx, eax
-    FAIL("still running after the exit port")
+    FAIL("still running after isa-debug-exit")

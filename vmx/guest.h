@@ -12,6 +12,7 @@
 #include "arch/x86/x86.h"
 #include "kernel/guest_config.h"
 #include "kernel/spinlock.h"
+#include "vmx/dev/pc.h"
 #include "vmx/dev/vlapic.h"
 #include "vmx/ept.h"
 #include "vmx/exit_reason.h"
@@ -94,7 +95,7 @@ struct mmio_range {
     mmio_fn access;
 };
 
-#define GUEST_PIO_MAX 8
+#define GUEST_PIO_MAX 24
 #define GUEST_MMIO_MAX 4
 #define GUEST_CONSOLE_LINE 120
 
@@ -114,6 +115,7 @@ struct guest {
     unsigned mmio_count;
     unsigned tests_passed, tests_failed;    /* HC_TEST_RESULT reports */
     uint64_t test_scratch;          /* the test MMIO device's register */
+    struct pc_devices pc;           /* COM1, PIC, PIT, fw_cfg, ...: vmx/dev/pc.h */
     char line[GUEST_CONSOLE_LINE];  /* guest console: the line being written */
     unsigned line_len;
     volatile unsigned vcpus_stuck;  /* halted with interrupts off, or waiting for SIPI */

@@ -9,8 +9,9 @@
 
 #include "vmx/exit.h"
 
-/* Every guest's devices: the 16550 at COM1, the test exit port and MMIO
- * scratch page, the local APIC's MMIO page. */
+/* Every guest's devices: the PC devices of QEMU's machine that Multiboot
+ * kernels rely on (vmx/dev/pc.h), the test MMIO scratch page, the local
+ * APIC's MMIO page. */
 void devices_create(struct guest *g);
 
 /* The guest console (vmx/dev/console.c): what the guest writes appears on
@@ -21,16 +22,56 @@ void guest_console_flush(struct guest *g);
 /* Ports no device claims: reads see all ones, writes are dropped. */
 int pio_no_device(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val);
 
-/* A 16550 at COM1 (0x3f8-0x3ff) whose output is the guest console. */
+/* Byte-wide registers at ports first..last (QEMU: max access size 1): a
+ * wider access is one byte access per port, low byte first; a byte past
+ * `last` is no device. `byte` answers one (its result is the byte read). */
+typedef uint8_t (*pio_byte_fn)(struct guest *g, uint16_t port, bool in, uint8_t val);
+int pio_bytes(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val,
+              uint16_t first, uint16_t last, pio_byte_fn byte);
+
+/* A reset asked for by the guest (ports 0x92, 0xcf9, 0x64): for now it
+ * ends the guest, with `why`; a restart policy would change only this. */
+void guest_reset(struct guest *g, const char *why);
+
+/* A 16550 at COM1 (0x3f8-0x3ff) whose output is the guest console
+ * (vmx/dev/uart.h, uart.c). */
 #define VUART_COM1 0x3f8
 int vuart_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val);
 
-/* The test exit port (like QEMU's isa-debug-exit): a write of N to 0xf4
- * ends the guest with status N. */
-#define TESTDEV_EXIT_PORT 0xf4
-int testdev_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val);
+/* QEMU's isa-debug-exit at 0xf4-0xf7 and Bochs' shutdown port (debugexit.c) */
+#define DEBUGEXIT_PORT 0xf4
+#define BOCHS_SHUTDOWN_PORT 0x8900
+int debugexit_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val);
+int bochs_shutdown_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val);
+
+/* The 8259 pair, the 8254 and port 0x61, fw_cfg (pc_io.c over pic.c,
+ * pit.c, fw_cfg.c) */
+#define PIC_MASTER 0x20
+#define PIC_SLAVE  0xa0
+#define PIT_PORT   0x40
+#define PORT_61    0x61
+int pic_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val);
+int pit_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val);
+int port61_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val);
+int fw_cfg_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val);
+
+/* Resets: port 0x92, the reset control register 0xcf9, the keyboard
+ * controller 0x60/0x64 (reset.c) */
+#define PORT_92            0x92
+#define PCI_RESET_CONTROL  0xcf9
+#define KBC_COMMAND        0x64
+int port92_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val);
+int reset_control_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val);
+int kbc_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val);
+
+/* POST port 0x80, PCI configuration 0xcf8-0xcff (platform_ports.c) */
+#define POST_PORT          0x80
+#define PCI_CONFIG_ADDRESS 0xcf8
+int post_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val);
+int pci_config_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val);
+
+/* The test MMIO page: one scratch register (testdev.c) */
 #define TESTDEV_MMIO_BASE 0xfeb00000ull
 bool testdev_mmio(struct vcpu *v, uint64_t offset, unsigned size, bool write, uint64_t *val);
-
 
 #endif

@@ -1,0 +1,74 @@
+/* The ports of the PIC pair, the PIT with port 0x61, and fw_cfg: the
+ * pure device models (pic.c, pit.c, fw_cfg.c) over the guest's own state
+ * (g->pc), with the PIT's clock taken from the TSC. */
+#include "arch/x86/cpu.h"
+#include "arch/x86/tsc.h"
+#include "vmx/dev/devices.h"
+
+/* The PIT counts 1.193182 MHz of TSC time (Keel's measured rate), so a
+ * guest that calibrates its TSC against the PIT finds Keel's figure. */
+static uint64_t pit_now(void)
+{
+    return pit_ticks(rdtsc(), tsc_hz);
+}
+
+static uint8_t pic_byte(struct guest *g, uint16_t port, bool in, uint8_t val)
+{
+    unsigned chip = port >= PIC_SLAVE, reg = port & 1;
+    if (in)
+        return vpic_read(&g->pc.pic, chip, reg);
+    vpic_write(&g->pc.pic, chip, reg, val);
+    return 0;
+}
+
+int pic_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val)
+{
+    uint16_t base = port >= PIC_SLAVE ? PIC_SLAVE : PIC_MASTER;
+    return pio_bytes(v, port, size, in, val, base, base + 1, pic_byte);
+}
+
+static uint8_t pit_byte(struct guest *g, uint16_t port, bool in, uint8_t val)
+{
+    if (in)
+        return vpit_read(&g->pc.pit, port - PIT_PORT, pit_now());
+    vpit_write(&g->pc.pit, port - PIT_PORT, val, pit_now());
+    return 0;
+}
+
+int pit_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val)
+{
+    return pio_bytes(v, port, size, in, val, PIT_PORT, PIT_PORT + 3, pit_byte);
+}
+
+int port61_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val)
+{
+    (void)port, (void)size;
+    if (in)
+        *val = vpit_port61_read(&v->guest->pc.pit, pit_now());
+    else
+        vpit_port61_write(&v->guest->pc.pit, (uint8_t)*val, pit_now());
+    return EXIT_NEXT_INSTRUCTION;
+}
+
+/* QEMU's combined port pair: a 16-bit write to 0x510 selects; a byte read
+ * of either port is the next data byte. Byte writes (the removed write
+ * interface) do nothing; wider reads are refused, and read 0. */
+int fw_cfg_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val)
+{
+    struct guest *g = v->guest;
+    struct fw_cfg *f = &g->pc.fw_cfg;
+    if (!in) {
+        if (port == FW_CFG_PORT_SEL && size == 2)
+            *f = (struct fw_cfg){ .key = (uint16_t)*val, .offset = 0 };
+        return EXIT_NEXT_INSTRUCTION;
+    }
+    *val = 0;
+    if (size == 1) {
+        struct fw_cfg_machine m = { .ram_size = g->cfg.mem, .cpus = (uint16_t)g->cfg.vcpus };
+        uint32_t off = f->offset;
+        *val = fw_cfg_byte(&m, f->key, off);
+        if (off < FW_CFG_ITEM_MAX)
+            f->offset = off + 1;
+    }
+    return EXIT_NEXT_INSTRUCTION;
+}
