@@ -11,6 +11,26 @@
 %include "asm_consts.inc"      ; GR_*, VCPU_LAUNCHED, VMCS_HOST_RSP, EXIT_STOP,
                                 ; VMX_FAIL_*: generated from the C (boot/asm_consts.c)
 
+; LOAD_GUEST_GPRS: the guest's general registers from the vCPU at rdi
+; (rdi last)
+%macro LOAD_GUEST_GPRS 0
+    mov rax, [rdi + GR_RAX]
+    mov rcx, [rdi + GR_RCX]
+    mov rdx, [rdi + GR_RDX]
+    mov rbx, [rdi + GR_RBX]
+    mov rbp, [rdi + GR_RBP]
+    mov rsi, [rdi + GR_RSI]
+    mov r8,  [rdi + GR_R8]
+    mov r9,  [rdi + GR_R9]
+    mov r10, [rdi + GR_R10]
+    mov r11, [rdi + GR_R11]
+    mov r12, [rdi + GR_R12]
+    mov r13, [rdi + GR_R13]
+    mov r14, [rdi + GR_R14]
+    mov r15, [rdi + GR_R15]
+    mov rdi, [rdi + GR_RDI]
+%endmacro
+
 bits 64
 section .text
 global vmx_run
@@ -35,27 +55,17 @@ vmx_run:
 .enter:
     mov rdi, [rsp]
 .enter_vcpu:                    ; rdi: the vCPU
-    cmp byte [rdi + VCPU_LAUNCHED], 0   ; ZF survives the MOVs below
-    mov rax, [rdi + GR_RAX]
-    mov rcx, [rdi + GR_RCX]
-    mov rdx, [rdi + GR_RDX]
-    mov rbx, [rdi + GR_RBX]
-    mov rbp, [rdi + GR_RBP]
-    mov rsi, [rdi + GR_RSI]
-    mov r8,  [rdi + GR_R8]
-    mov r9,  [rdi + GR_R9]
-    mov r10, [rdi + GR_R10]
-    mov r11, [rdi + GR_R11]
-    mov r12, [rdi + GR_R12]
-    mov r13, [rdi + GR_R13]
-    mov r14, [rdi + GR_R14]
-    mov r15, [rdi + GR_R15]
-    mov rdi, [rdi + GR_RDI]
-    jne .resume
-    vmlaunch
-    jmp .failed
-.resume:
+    cmp byte [rdi + VCPU_LAUNCHED], 0
+    je .launch
+    LOAD_GUEST_GPRS
     vmresume
+    jmp .failed
+.launch:                        ; once: the exits after it find the flag set
+    mov byte [rdi + VCPU_LAUNCHED], 1
+    LOAD_GUEST_GPRS
+    vmlaunch
+    mov rdi, [rsp]              ; MOV keeps the flags .failed reads
+    mov byte [rdi + VCPU_LAUNCHED], 0
 .failed:                        ; only reached when the entry did not happen
     mov eax, VMX_FAIL_VALID     ; ZF ...
     jnc .out
@@ -89,7 +99,6 @@ vmx_exit_stub:
     mov [rdi + GR_R14], r14
     mov [rdi + GR_R15], r15
     pop qword [rdi + GR_RDI]
-    mov byte [rdi + VCPU_LAUNCHED], 1
     call vmx_handle_exit        ; RSP is 16-byte aligned here
     mov rdi, [rsp]
     cmp dword [rdi + VCPU_REQUESTS], 0

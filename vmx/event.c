@@ -74,13 +74,11 @@ void vcpu_unmark_stuck(struct vcpu *v)
     }
 }
 
-void vcpu_wake(struct vcpu *v)
+void vcpu_wake_halted(struct vcpu *v)
 {
-    if (__builtin_expect(v->activity == VCPU_HALTED, 0)) {
-        vmwrite(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
-        v->activity = VCPU_ACTIVE;
-        vcpu_unmark_stuck(v);
-    }
+    vmwrite(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
+    v->activity = VCPU_ACTIVE;
+    vcpu_unmark_stuck(v);
 }
 
 static void set_window(struct vcpu *v, uint32_t bit, bool on)

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/x86/cpu.h"
+#include "vmx/dev/vlapic.h"
 #include "vmx/guest.h"
 #include "vmx/vmcs_fields.h"
 #include "vmx/vmx_ops.h"
@@ -65,8 +67,45 @@ static inline void vcpu_request_self(struct vcpu *v, uint32_t req)
  * window for it: what the pre-entry step would do, without its round. */
 void vcpu_inject_now(struct vcpu *v);
 
-/* Leave a halt (HLT, or a halt with interrupts off) for the active state. */
-void vcpu_wake(struct vcpu *v);
+/* Leave a halt (HLT, or a halt with interrupts off) for the active state.
+ * Out of line: the rare part of vcpu_wake. */
+void vcpu_wake_halted(struct vcpu *v);
+static inline void vcpu_wake(struct vcpu *v)
+{
+    if (__builtin_expect(v->activity == VCPU_HALTED, 0))
+        vcpu_wake_halted(v);
+}
+
+/* An edge-triggered `vector` from the vCPU's own APIC (a self-IPI, its
+ * timer) straight into the injection slot, when the emulated APIC would
+ * take it at once (vlapic_takes_at_once: nothing else requested, its class
+ * above the PPR's) and the guest can take it now: what accepting it and
+ * the pre-entry step would do, without the round through IRR. An NMI or
+ * an event to deliver again goes first, and a slot already used or the
+ * guest's blocking sends it that round too: returns false, having done
+ * nothing. Inline: it is the emulated APIC's self-IPI and timer path.
+ *
+ * `insn_exit`: the caller handles an exit for an instruction that it
+ * completes (EXIT_NEXT_INSTRUCTION) and has injected nothing: then the
+ * slot is empty (every VM exit clears its valid bit) and blocking by STI
+ * or MOV SS ends with that instruction (skip_instruction clears it), so
+ * neither need be read. */
+static inline __attribute__((always_inline)) bool vcpu_deliver_at_once(struct vcpu *v,
+                                                                   uint8_t vector, bool insn_exit)
+{
+    if (v->nmi_pending || v->reinject || !vlapic_takes_at_once(&v->apic, vector) ||
+        !(vmread(VMCS_GUEST_RFLAGS) & X86_RFLAGS_IF))
+        return false;
+    if (!insn_exit &&
+        ((vmread(VMCS_GUEST_INTERRUPTIBILITY_INFO) & (BLOCKING_BY_STI | BLOCKING_BY_MOV_SS)) ||
+         (vmread(VMCS_VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID)))
+        return false;
+    vlapic_accept_ack(&v->apic, vector);
+    vmwrite(VMCS_VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_EXT_INTR << 8 | vector);
+    vcpu_wake(v);
+    return true;
+}
+
 
 /* Count a vCPU that nothing but an NMI, INIT or SIPI can wake; when every
  * vCPU of the guest is so, the guest can never run again: stop it. */

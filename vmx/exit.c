@@ -122,9 +122,21 @@ void guest_skip_instruction(uint64_t len)
     skip_instruction(len);
 }
 
-enum exit_action vmx_handle_exit(struct vcpu *v)
+/* The handler for the reason, then RIP past the instruction if it says so. */
+static inline __attribute__((always_inline)) enum exit_action dispatch(struct vcpu *v, uint32_t basic)
 {
-    uint32_t reason = (uint32_t)vmread(VMCS_VM_EXIT_REASON);
+    v->exits[basic]++;
+    enum exit_action act = exit_handlers[basic](v);
+    if (act == EXIT_NEXT_INSTRUCTION)
+        skip_instruction(vmread(VMCS_VM_EXIT_INSTRUCTION_LEN));
+    return act;     /* vmx/entry.asm runs the pre-entry step if a request waits */
+}
+
+/* A failed VM entry, a reason the SDM does not define, or a defined one
+ * with bits set above the basic reason (SDM "Basic VM-Exit Information"):
+ * out of the common path, which is one compare. */
+static __attribute__((noinline)) enum exit_action unusual_exit(struct vcpu *v, uint32_t reason)
+{
     if (reason & EXIT_REASON_ENTRY_FAILURE) {
         vmx_entry_failed(v, VMX_SUCCEED);
         return EXIT_STOP;
@@ -135,11 +147,15 @@ enum exit_action vmx_handle_exit(struct vcpu *v)
         vmcs_dump("unknown exit reason");
         return EXIT_STOP;
     }
-    v->exits[basic]++;
-    enum exit_action act = exit_handlers[basic](v);
-    if (act == EXIT_NEXT_INSTRUCTION)
-        skip_instruction(vmread(VMCS_VM_EXIT_INSTRUCTION_LEN));
-    return act;     /* vmx/entry.asm runs the pre-entry step if a request waits */
+    return dispatch(v, basic);
+}
+
+enum exit_action vmx_handle_exit(struct vcpu *v)
+{
+    uint32_t reason = (uint32_t)vmread(VMCS_VM_EXIT_REASON);
+    if (__builtin_expect(reason >= EXIT_REASON_COUNT, 0))
+        return unusual_exit(v, reason);
+    return dispatch(v, reason);
 }
 
 /* What the software checks say of the VMCS as it is now. */

@@ -52,6 +52,12 @@ static enum exit_action refuse(struct vcpu *v, const char *op, uint32_t msr)
     return EXIT_RESUME;
 }
 
+/* WRMSR's operand, EDX:EAX */
+static inline uint64_t msr_value(const struct vcpu *v)
+{
+    return (uint32_t)v->regs.rax | v->regs.rdx << 32;
+}
+
 static void set_edx_eax(struct vcpu *v, uint64_t val)
 {
     v->regs.rax = (uint32_t)val;
@@ -93,14 +99,10 @@ enum exit_action exit_rdmsr(struct vcpu *v)
     return EXIT_NEXT_INSTRUCTION;
 }
 
-enum exit_action exit_wrmsr(struct vcpu *v)
+static __attribute__((noinline)) enum exit_action wrmsr_general(struct vcpu *v)
 {
     uint32_t msr = (uint32_t)v->regs.rcx;
-    uint64_t val = (uint32_t)v->regs.rax | v->regs.rdx << 32;
-    if (msr == MSR_X2APIC_EOI && !val && vapic_x2apic_eoi(v))
-        return EXIT_NEXT_INSTRUCTION;
-    if (msr == MSR_X2APIC_SELF_IPI && vapic_x2apic_self_ipi(v, val))
-        return EXIT_NEXT_INSTRUCTION;
+    uint64_t val = msr_value(v);
     bool gp;
     if (vapic_wrmsr(v, msr, val, &gp))
         return gp ? refuse(v, "WRMSR (APIC)", msr) : EXIT_NEXT_INSTRUCTION;
@@ -128,4 +130,20 @@ enum exit_action exit_wrmsr(struct vcpu *v)
         return refuse(v, "WRMSR", msr);
     vmwrite(field, val);
     return EXIT_NEXT_INSTRUCTION;
+}
+
+/* The writes a local APIC sees most go straight to their effect (x2APIC
+ * EOI, where only 0 may be written, a self-IPI of a legal vector, the
+ * timer's initial count; the TSC deadline), without the frame the others
+ * need; anything else about them takes the general path. */
+enum exit_action exit_wrmsr(struct vcpu *v)
+{
+    /* Compares in order of frequency (a switch would be a search tree). */
+    uint32_t msr = (uint32_t)v->regs.rcx;
+    if ((msr == MSR_X2APIC_EOI && !msr_value(v) && vapic_x2apic_eoi(v)) ||
+        (msr == MSR_X2APIC_SELF_IPI && vapic_x2apic_self_ipi(v, msr_value(v))) ||
+        (msr == MSR_X2APIC_TMICT && vapic_x2apic_tmict(v, msr_value(v))) ||
+        (msr == MSR_IA32_TSC_DEADLINE && vapic_tsc_deadline(v, msr_value(v))))
+        return EXIT_NEXT_INSTRUCTION;
+    return wrmsr_general(v);
 }

@@ -62,13 +62,42 @@ static void rearm(struct vcpu *v)
         vcpu_request_self(v, VCPU_REQ_TIMER);
 }
 
+
+/* An edge-triggered interrupt from the vCPU's own APIC (a self-IPI, its
+ * timer): at once when it can be (vcpu_deliver_at_once), else the round
+ * through IRR. That round is out of line, so that the at-once path needs
+ * no frame; it returns true, for callers that tail-call it. */
+static __attribute__((noinline)) bool raise_through_irr(struct vcpu *v, uint8_t vector)
+{
+    if (vlapic_accept(&v->apic, vector, false))
+        interrupt_requested(v);
+    return true;
+}
+
+static inline __attribute__((always_inline)) void raise_own(struct vcpu *v, uint8_t vector,
+                                                            bool insn_exit)
+{
+    if (!vcpu_deliver_at_once(v, vector, insn_exit))
+        raise_through_irr(v, vector);
+}
+
+static inline __attribute__((always_inline)) void timer_check(struct vcpu *v, uint64_t now,
+                                                              bool insn_exit)
+{
+    if (vlapic_timer_due(&v->apic, now)) {
+        int vector = vlapic_timer_expire(&v->apic, now);
+        if (vector >= 0)
+            raise_own(v, (uint8_t)vector, insn_exit);
+    }
+}
+
 /* The timer was armed, re-armed or stopped. A deadline already past (a
  * count of 1, a TSC deadline behind) fires now, without a timer exit. */
-static void timer_changed(struct vcpu *v)
+static inline __attribute__((always_inline)) void timer_changed(struct vcpu *v, bool insn_exit)
 {
     uint64_t d = v->apic.timer_deadline, now = rdtsc();
     if (d && d <= now)
-        vapic_timer_check(v, now);
+        timer_check(v, now, insn_exit);
     rearm(v);
 }
 
@@ -102,11 +131,12 @@ static void deliver_one(struct vcpu *src, struct vcpu *t, const struct apic_ipi 
     switch (ipi->delivery) {
     case APIC_DM_FIXED:
     case APIC_DM_LOWEST:
-        if (t != src) {
+        if (t != src)
             post(t, ipi->vector);
-        } else if (vlapic_accept(&t->apic, ipi->vector, ipi->trigger_level)) {
+        else if (!ipi->trigger_level)
+            raise_own(t, ipi->vector, false);
+        else if (vlapic_accept(&t->apic, ipi->vector, true))
             interrupt_requested(t);
-        }
         break;
     case APIC_DM_NMI:
         /* Without virtual NMIs nothing would tell Keel when the guest's
@@ -184,7 +214,7 @@ static void after_write(struct vcpu *v, enum vlapic_result r, const struct apic_
     else if (!v->apicv && v->apic.irr_words)
         vcpu_inject_now(v);
     if (v->apic.timer_deadline != old_deadline)
-        timer_changed(v);
+        timer_changed(v, false);
 }
 
 bool vapic_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val, bool *gp)
@@ -221,7 +251,7 @@ bool vapic_x2apic_eoi(struct vcpu *v)
     struct vlapic *l = &v->apic;
     if (!vlapic_x2apic_mode(l))
         return false;
-    vlapic_eoi(l);
+    vlapic_eoi_summary(l);
     if (!v->apicv && l->irr_words)      /* a requested vector may be unblocked */
         vcpu_inject_now(v);
     return true;
@@ -232,25 +262,33 @@ bool vapic_x2apic_self_ipi(struct vcpu *v, uint64_t val)
     struct vlapic *l = &v->apic;
     if (val < 16 || val > 0xff || !vlapic_x2apic_mode(l))
         return false;
-    if (vlapic_accept(l, (uint8_t)val, false))
-        interrupt_requested(v);
+    return vcpu_deliver_at_once(v, (uint8_t)val, true) || raise_through_irr(v, (uint8_t)val);
+}
+
+bool vapic_x2apic_tmict(struct vcpu *v, uint64_t val)
+{
+    struct vlapic *l = &v->apic;
+    if (val > 0xffffffffu || !vlapic_x2apic_mode(l))
+        return false;
+    uint64_t before = l->timer_deadline;
+    vlapic_write_initial_count(l, (uint32_t)val, rdtsc());
+    if (l->timer_deadline != before)
+        timer_changed(v, true);
+    return true;
+}
+
+bool vapic_tsc_deadline(struct vcpu *v, uint64_t val)
+{
+    uint64_t before = v->apic.timer_deadline;
+    vlapic_tsc_deadline_write(&v->apic, val, rdtsc());
+    if (v->apic.timer_deadline != before)
+        timer_changed(v, true);
     return true;
 }
 
 bool vapic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val, bool *gp)
 {
     *gp = false;
-    /* The two writes an emulated x2APIC sees most, straight to their
-     * effect: EOI (only 0 may be written) and a self-IPI of a legal
-     * vector; anything else about them takes the general path below. */
-    struct vlapic *l = &v->apic;
-    if (msr == X2APIC_MSR(APIC_TIMER_INITIAL) && val <= 0xffffffffu && vlapic_x2apic_mode(l)) {
-        uint64_t before = l->timer_deadline;
-        vlapic_write_initial_count(l, (uint32_t)val, rdtsc());
-        if (l->timer_deadline != before)
-            timer_changed(v);
-        return true;
-    }
     uint64_t old = v->apic.timer_deadline;
     struct apic_ipi ipi;
     int eoi;
@@ -262,9 +300,7 @@ bool vapic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val, bool *gp)
             mode_changed(v);
         if (v->apicv)
             vcpu_request_self(v, VCPU_REQ_EVENT);   /* RVI follows a reset IRR */
-    } else if (msr == MSR_IA32_TSC_DEADLINE)
-        vlapic_tsc_deadline_write(&v->apic, val, rdtsc());
-    else if (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST)
+    } else if (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST)
         r = vlapic_msr_write(&v->apic, msr, val, rdtsc(), &ipi, &eoi);
     else
         return false;
@@ -338,6 +374,5 @@ void vapic_set_cr8(struct vcpu *v, uint64_t cr8)
 
 void vapic_timer_check(struct vcpu *v, uint64_t now)
 {
-    if (vlapic_timer_due(&v->apic, now) && vlapic_timer_fire(&v->apic, now))
-        interrupt_requested(v);
+    timer_check(v, now, false);
 }

@@ -34,6 +34,14 @@ bool vapic_x2apic_eoi(struct vcpu *v);
 #define MSR_X2APIC_SELF_IPI (MSR_X2APIC_FIRST + APIC_SELF_IPI / 16)
 bool vapic_x2apic_self_ipi(struct vcpu *v, uint64_t val);
 
+/* A write of the timer's initial count (TMICT) in x2APIC mode: false for
+ * anything else (the general path then decides). */
+#define MSR_X2APIC_TMICT (MSR_X2APIC_FIRST + APIC_TIMER_INITIAL / 16)
+bool vapic_x2apic_tmict(struct vcpu *v, uint64_t val);
+
+/* A write of IA32_TSC_DEADLINE (MSR 0x6e0): true (it always exists). */
+bool vapic_tsc_deadline(struct vcpu *v, uint64_t val);
+
 /* The xAPIC page (an MMIO range of the device table). */
 bool vapic_mmio(struct vcpu *v, uint64_t offset, unsigned size, bool write, uint64_t *val);
 

@@ -320,6 +320,77 @@ TEST(nested_interrupts_and_eoi_order)
     CHECK_EQ(vlapic_pending(&l), 0x31);
 }
 
+/* accept + ack through IRR, and accept_ack straight into service, leave
+ * the same page and summaries behind. */
+TEST(accept_ack_is_accept_then_ack)
+{
+    static uint32_t ref[1024];
+    for (unsigned v = 0x20; v < 256; v += 7) {
+        enabled();
+        wr(APIC_TPR, 0x10);
+        vlapic_accept(&l, (uint8_t)v, true);    /* a stale TMR bit: edge clears it */
+        take((uint8_t)v);
+        CHECK_EQ(wr(APIC_EOI, 0), VLAPIC_EOI);
+        vlapic_accept(&l, (uint8_t)v, false);
+        take((uint8_t)v);
+        memcpy(ref, page, sizeof(ref));
+        uint8_t irr = l.irr_words, isr = l.isr_words;
+
+        enabled();
+        wr(APIC_TPR, 0x10);
+        vlapic_accept(&l, (uint8_t)v, true);
+        take((uint8_t)v);
+        CHECK_EQ(wr(APIC_EOI, 0), VLAPIC_EOI);
+        CHECK(vlapic_takes_at_once(&l, (uint8_t)v));
+        vlapic_accept_ack(&l, (uint8_t)v);
+        CHECK(memcmp(ref, page, sizeof(ref)) == 0);
+        CHECK_EQ(l.irr_words, irr);
+        CHECK_EQ(l.isr_words, isr);
+    }
+}
+
+TEST(takes_at_once_only_the_next_vector_with_nothing_requested)
+{
+    enabled();
+    CHECK(vlapic_takes_at_once(&l, 0x41));
+    CHECK(!vlapic_takes_at_once(&l, 0x0f));     /* class 0 is never above the PPR */
+    wr(APIC_TPR, 0x40);
+    CHECK(!vlapic_takes_at_once(&l, 0x41));     /* TPR class 4 */
+    CHECK(vlapic_takes_at_once(&l, 0x51));
+    wr(APIC_TPR, 0);
+    vlapic_accept(&l, 0x60, false);
+    take(0x60);
+    CHECK(!vlapic_takes_at_once(&l, 0x61));     /* in-service class 6 */
+    CHECK(vlapic_takes_at_once(&l, 0x71));
+    vlapic_accept(&l, 0x30, false);             /* something requested: the IRR round */
+    CHECK(!vlapic_takes_at_once(&l, 0x71));
+    fresh();                                    /* software-disabled */
+    CHECK(!vlapic_takes_at_once(&l, 0x71));
+    enabled();
+    l.virtualized = true;                       /* the CPU owns IRR and ISR */
+    CHECK(!vlapic_takes_at_once(&l, 0x71));
+}
+
+/* The inline EOI gives what the general one gives, nested or not. */
+TEST(eoi_summary_matches_eoi)
+{
+    static const uint8_t order[] = { 0x30, 0x80, 0x95, 0xe1 };
+    for (int pass = 0; pass < 2; pass++) {
+        enabled();
+        wr(APIC_TPR, 0x20);
+        for (unsigned i = 0; i < sizeof(order); i++) {
+            vlapic_accept(&l, order[i], false);
+            take(order[i]);
+        }
+        for (int i = (int)sizeof(order) - 1; i >= 0; i--) {
+            CHECK_EQ(pass ? vlapic_eoi_summary(&l) : vlapic_eoi(&l), order[i]);
+            CHECK_EQ(rd(APIC_PPR), i ? (uint32_t)(order[i - 1] & 0xf0) : 0x20u);
+        }
+        CHECK_EQ(l.isr_words, 0);
+        CHECK_EQ(pass ? vlapic_eoi_summary(&l) : vlapic_eoi(&l), -1);
+    }
+}
+
 TEST(eoi_without_isr_reports_minus_one)
 {
     enabled();
@@ -1340,4 +1411,14 @@ TEST(irr_isr_summaries_follow_the_page)
     a.virtualized = true;               /* the CPU sets a bit behind Keel's back */
     pg[(APIC_IRR0 + 7 * 16) / 4] |= 1u << 31;
     CHECK_EQ(vlapic_highest_irr(&a), 255);
+}
+
+TEST(timer_expire_gives_the_vector_to_raise)
+{
+    oneshot_100();
+    CHECK_EQ(vlapic_timer_expire(&l, 1999), -1);
+    CHECK_EQ(vlapic_timer_expire(&l, 2000), 0x40);
+    CHECK_EQ(vlapic_pending(&l), -1);           /* the caller accepts it */
+    CHECK_EQ(l.timer_deadline, 0);
+    CHECK_EQ(vlapic_timer_expire(&l, 5000), -1);
 }

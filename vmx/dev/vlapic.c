@@ -348,10 +348,10 @@ bool vlapic_timer_due(const struct vlapic *l, uint64_t now)
 /* One interrupt per call, however many periods passed: the missed ones
  * are skipped, and the next deadline is a whole number of periods after
  * the last, so the timer does not drift with the caller's lateness. */
-bool vlapic_timer_fire(struct vlapic *l, uint64_t now)
+int vlapic_timer_expire(struct vlapic *l, uint64_t now)
 {
     if (!vlapic_timer_due(l, now))
-        return false;
+        return -1;
     uint32_t lvt = get(l, APIC_LVT_TIMER);
     uint32_t initial = get(l, APIC_TIMER_INITIAL);
     unsigned mode = timer_mode(l);
@@ -370,9 +370,13 @@ bool vlapic_timer_fire(struct vlapic *l, uint64_t now)
         if (mode == APIC_TIMER_TSC_DEADLINE)
             l->tsc_deadline_msr = 0;
     }
-    if (lvt & LVT_MASKED)
-        return false;
-    return vlapic_accept(l, lvt & 0xff, false);
+    return lvt & LVT_MASKED ? -1 : (int)(lvt & 0xff);
+}
+
+bool vlapic_timer_fire(struct vlapic *l, uint64_t now)
+{
+    int vector = vlapic_timer_expire(l, now);
+    return vector >= 0 && vlapic_accept(l, (uint8_t)vector, false);
 }
 
 uint64_t vlapic_tsc_deadline_read(const struct vlapic *l)

@@ -144,6 +144,33 @@ int vlapic_highest_isr(const struct vlapic *l);
 /* The vCPU took `vector` (from vlapic_pending): IRR to ISR, PPR updated. */
 void vlapic_ack(struct vlapic *l, uint8_t vector);
 
+/* Would an edge-triggered `vector` accepted now be the one the vCPU takes
+ * next, with nothing else requested? (Enabled APIC, legal vector, IRR
+ * empty, its class above the PPR's.) Only for the emulated APIC (the
+ * IRR summary is not kept with virtual-interrupt delivery.) Inline, as
+ * vlapic_accept_ack: they are the emulated APIC's self-IPI and timer
+ * path (vmx/event.c). */
+static inline bool vlapic_takes_at_once(const struct vlapic *l, uint8_t vector)
+{
+    /* A class above the PPR's is at least 1: vectors 0-15 never pass. */
+    return !l->virtualized && !l->irr_words && vlapic_enabled(l) &&
+           (vector & 0xf0u) > (l->page[APIC_PPR / 4] & 0xf0u);
+}
+
+/* vlapic_accept (edge) then vlapic_ack in one step, for a vector
+ * vlapic_takes_at_once said yes to: the interrupt goes straight into
+ * service. Its TMR bit clears (edge), its ISR bit and the ISR summary
+ * set; its class is above the PPR's, which is the higher of the TPR's and
+ * the in-service class, so the PPR becomes its class. */
+static inline void vlapic_accept_ack(struct vlapic *l, uint8_t vector)
+{
+    uint32_t *page = l->page, bit = 1u << (vector % 32), word = (vector / 32) * 4;
+    page[APIC_TMR0 / 4 + word] &= ~bit;
+    page[APIC_ISR0 / 4 + word] |= bit;
+    page[APIC_PPR / 4] = vector & 0xf0u;
+    l->isr_words |= (uint8_t)(1u << (vector / 32));    /* last: a byte store aliases the page */
+}
+
 /* Is `vector` level-triggered (its TMR bit, set when it was accepted)?
  * After a VLAPIC_EOI the caller asks this of *eoi_vector to know whether
  * the I/O APIC wants the EOI too (SDM "Signaling Interrupt Servicing
@@ -154,6 +181,35 @@ bool vlapic_level_triggered(const struct vlapic *l, uint8_t vector);
  * cleared, PPR updated; returns that vector, or -1 if none was set. */
 int vlapic_eoi(struct vlapic *l);
 
+/* The PPR from TPR and the highest ISR vector. */
+uint32_t vlapic_ppr(const struct vlapic *l);
+
+/* vlapic_eoi for the emulated APIC's every EOI, inline for the x2APIC
+ * EOI exit (vmx/vapic.c): the ISR summary names the word that holds the
+ * highest in-service vector. Anything else (virtual-interrupt delivery,
+ * nothing in service, a summary out of step) is vlapic_eoi's. */
+static inline __attribute__((always_inline)) int vlapic_eoi_summary(struct vlapic *l)
+{
+    unsigned s = l->isr_words;
+    if (l->virtualized || !s)
+        return vlapic_eoi(l);
+    unsigned i = (unsigned)__builtin_clz(s) ^ 31;      /* BSR */
+    uint32_t *w = &l->page[APIC_ISR0 / 4 + i * 4], word = *w;
+    if (!word)
+        return vlapic_eoi(l);
+    unsigned b = (unsigned)__builtin_clz(word) ^ 31;
+    word &= ~(1u << b);
+    *w = word;
+    if (!word) {
+        s &= ~(1u << i);
+        l->isr_words = (uint8_t)s;
+    }
+    /* Nothing else in service: the PPR is the TPR (SDM "Processor
+     * Priority Register (PPR)"). */
+    l->page[APIC_PPR / 4] = s ? vlapic_ppr(l) : l->page[APIC_TPR / 4] & 0xff;
+    return (int)(i * 32 + b);
+}
+
 /* A write of the timer's initial count (TMICT), as the register write
  * does it: starts (0: stops) the count unless in TSC-deadline mode. */
 void vlapic_write_initial_count(struct vlapic *l, uint32_t val, uint64_t now);
@@ -161,8 +217,6 @@ void vlapic_write_initial_count(struct vlapic *l, uint32_t val, uint64_t now);
 /* The TPR (bits 7:0), as MOV to CR8 sets it; PPR follows. */
 void vlapic_set_tpr(struct vlapic *l, uint32_t tpr);
 
-/* The PPR from TPR and the highest ISR vector. */
-uint32_t vlapic_ppr(const struct vlapic *l);
 
 /* Does this APIC accept `dest` in physical or logical (flat or cluster
  * in xAPIC; x2APIC cluster) mode? Broadcast 0xff (xAPIC) / 0xffffffff
@@ -170,10 +224,13 @@ uint32_t vlapic_ppr(const struct vlapic *l);
 bool vlapic_match_dest(const struct vlapic *l, uint32_t dest, bool logical);
 
 /* The timer: `now` is the guest's TSC. vlapic_timer_due reports whether
- * the timer has expired at `now`; vlapic_timer_fire sets the LVT timer
- * vector in IRR (unless masked), re-arms a periodic timer from its last
- * deadline (no drift) and returns true if an interrupt was accepted. */
+ * the timer has expired at `now`. vlapic_timer_expire re-arms a periodic
+ * timer from its last deadline (no drift), stops the others, and returns
+ * the LVT timer vector to raise (-1: not due, or masked); the caller
+ * accepts it. vlapic_timer_fire does both: it returns true if an
+ * interrupt was accepted into IRR. */
 bool vlapic_timer_due(const struct vlapic *l, uint64_t now);
+int vlapic_timer_expire(struct vlapic *l, uint64_t now);
 bool vlapic_timer_fire(struct vlapic *l, uint64_t now);
 
 /* Pure arithmetic, exposed for tests: the divide configuration register
