@@ -7,7 +7,7 @@
 
 void guest_reset(struct guest *g, const char *why)
 {
-    guest_stop(g, "reset through %s (guest restarts are not supported yet)", why);
+    guest_stop(g, "reset through %s; guest restarts are not supported yet", why);
 }
 
 static int reset_by(struct vcpu *v, const char *fmt, uint32_t val)
