@@ -18,8 +18,9 @@ bool load_init(struct load *l, enum loader_kind kind, const void *image, uint64_
     l->report = report;
     l->ctx = ctx;
     /* The kernel starts with paging off in 32-bit mode, and Multiboot's
-     * information holds 32-bit addresses: only the first 4 GiB count. */
-    l->top = boot->mem < LOAD_4G ? boot->mem : LOAD_4G;
+     * information holds 32-bit addresses, ends included: only RAM below
+     * the last page under 4 GiB counts. */
+    l->top = boot->mem < LOAD_TOP_MAX ? boot->mem : LOAD_TOP_MAX;
     l->proto = kind == LOADER_MB1 ? "Multiboot v1" : kind == LOADER_MB2 ? "Multiboot2" : NULL;
     l->sum.kind = kind;
     load_set_format(l, NULL);
@@ -92,8 +93,14 @@ static bool range_ok(struct load *l, const char *name, uint64_t base, uint64_t l
     uint64_t end = end_of(base, len), rb, re;
     char b[16];
     if (len > l->top || base > l->top - len) {
-        load_problem(l, "%s at 0x%llx-0x%llx lies outside the guest's %s of RAM", name,
-                     (unsigned long long)base, (unsigned long long)end, fmt_size(b, sizeof(b), l->top));
+        if (l->top < l->boot->mem)
+            load_problem(l, "%s at 0x%llx-0x%llx does not lie below 0x%llx, all of RAM that a kernel "
+                         "started in 32-bit mode can reach", name, (unsigned long long)base,
+                         (unsigned long long)end, (unsigned long long)l->top);
+        else
+            load_problem(l, "%s at 0x%llx-0x%llx lies outside the guest's %s of RAM", name,
+                         (unsigned long long)base, (unsigned long long)end,
+                         fmt_size(b, sizeof(b), l->top));
         return false;
     }
     if (overlap(base, end, LOAD_LOW_END, LOAD_HIGH_START)) {

@@ -12,7 +12,7 @@
 #include "kernel/loader/loader.h"
 
 #define LOAD_PAGE 4096ull
-#define LOAD_4G (1ull << 32)
+#define LOAD_TOP_MAX ((1ull << 32) - 4096)  /* see load_init */
 /* The PC memory map QEMU's BIOS gives, which the guest is told: 639 KiB of
  * conventional memory, then the EBDA, VGA and BIOS area up to 1 MiB. */
 #define LOAD_LOW_END 0x9fc00ull

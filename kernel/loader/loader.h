@@ -13,8 +13,13 @@
  *   boot information          next page: the structure, its module list,
  *                             memory map and strings (v1), or the tags (v2)
  *   a 4 KiB boot stack        next page; ESP = its top
- * all inside RAM, below 4 GiB, clear of 0x9fc00-0x100000 (the memory map
- * reserves it) and of the RSDP when one is given. */
+ * (when RAM above the kernel is too small: the same from 0x1000, if that
+ * leaves the kernel's segments clear), all inside RAM below 4 GiB - 4 KiB,
+ * clear of 0x9fc00-0x100000 (the memory map reserves it) and of the RSDP
+ * when one is given. The memory map the guest is told (both protocols):
+ *   0-0x9fc00 available, 0x9fc00-0xa0000 reserved, 0xf0000-0x100000
+ *   reserved, 0x100000-mem available; mem_lower 639 KiB, mem_upper the
+ *   KiB from 1 MiB to the end of RAM (as QEMU gives). */
 #ifndef KEEL_LOADER_H
 #define KEEL_LOADER_H
 
@@ -43,8 +48,10 @@ struct loader_boot {
     unsigned module_count;
     const char *loader_name;            /* "Keel " + version */
     /* The guest's ACPI RSDP, which the caller has put at rsdp_gpa: its
-     * bytes go into the Multiboot2 ACPI tags, and nothing the loader
-     * places may cover it. 0/NULL: none. */
+     * bytes go into the Multiboot2 ACPI tags (v1 kernels scan for it), and
+     * nothing the loader places may cover it. The map reserves only
+     * 0x9fc00-0xa0000 and 0xf0000-0x100000: the tables belong there.
+     * 0/NULL: none. */
     uint64_t rsdp_gpa;
     const void *rsdp;
     uint64_t rsdp_size;                 /* 20 (ACPI 1.0) or the RSDP's length (2.0+) */
@@ -59,7 +66,7 @@ struct loader_summary {
     uint64_t low, high;                 /* guest-physical [low, high) the kernel occupies */
     uint64_t entry;                     /* EIP at the first instruction */
     uint64_t info;                      /* boot information (EBX) */
-    uint64_t end;                       /* end of everything the loader placed */
+    uint64_t end;                       /* top of the boot stack, the last thing placed */
 };
 
 /* Which loader claims this image: a Multiboot v1 header (magic 0x1BADB002,

@@ -17,7 +17,7 @@ struct img {
     size_t len;
 };
 
-static void wr(struct img *m, size_t off, uint64_t v, unsigned n)
+static inline void wr(struct img *m, size_t off, uint64_t v, unsigned n)
 {
     memcpy(m->b + off, &v, n);
     if (off + n > m->len)
@@ -27,13 +27,13 @@ static void wr(struct img *m, size_t off, uint64_t v, unsigned n)
 #define w32(m, off, v) wr(m, off, v, 4)
 #define w64(m, off, v) wr(m, off, v, 8)
 
-static void img_init(struct img *m)
+static inline void img_init(struct img *m)
 {
     memset(m, 0, sizeof(*m));
 }
 
 /* n bytes of a recognisable pattern at `off`. */
-static void img_fill(struct img *m, size_t off, size_t n, uint8_t seed)
+static inline void img_fill(struct img *m, size_t off, size_t n, uint8_t seed)
 {
     for (size_t i = 0; i < n; i++)
         m->b[off + i] = (uint8_t)(seed + i * 7);
@@ -50,7 +50,7 @@ struct seg {
 #define EM_X86_64 62
 
 /* ELF header, then the program headers right after it. */
-static void img_elf(struct img *m, int bits, uint16_t machine, uint64_t entry, const struct seg *s, int n)
+static inline void img_elf(struct img *m, int bits, uint16_t machine, uint64_t entry, const struct seg *s, int n)
 {
     memcpy(m->b, "\177ELF", 4);
     m->b[4] = bits == 64 ? 2 : 1;
@@ -96,7 +96,7 @@ static void img_elf(struct img *m, int bits, uint16_t machine, uint64_t entry, c
 
 /* Multiboot v1 header at `off`; the address fields (header_addr,
  * load_addr, load_end_addr, bss_end_addr, entry_addr) when given. */
-static void img_mb1(struct img *m, size_t off, uint32_t flags, const uint32_t *addr)
+static inline void img_mb1(struct img *m, size_t off, uint32_t flags, const uint32_t *addr)
 {
     w32(m, off, 0x1badb002u);
     w32(m, off + 4, flags);
@@ -111,7 +111,7 @@ struct mb2h {
     size_t off, at;
 };
 
-static void mb2h_begin(struct mb2h *h, struct img *m, size_t off)
+static inline void mb2h_begin(struct mb2h *h, struct img *m, size_t off)
 {
     h->m = m;
     h->off = off;
@@ -119,7 +119,7 @@ static void mb2h_begin(struct mb2h *h, struct img *m, size_t off)
 }
 
 /* A tag of `size` bytes; returns its offset in the image. */
-static size_t mb2h_tag(struct mb2h *h, uint16_t type, uint16_t flags, uint32_t size)
+static inline size_t mb2h_tag(struct mb2h *h, uint16_t type, uint16_t flags, uint32_t size)
 {
     size_t t = h->at;
     w16(h->m, t, type);
@@ -131,7 +131,7 @@ static size_t mb2h_tag(struct mb2h *h, uint16_t type, uint16_t flags, uint32_t s
     return t;
 }
 
-static void mb2h_end(struct mb2h *h, uint32_t arch)
+static inline void mb2h_end(struct mb2h *h, uint32_t arch)
 {
     mb2h_tag(h, 0, 0, 8);
     uint32_t len = (uint32_t)(h->at - h->off);
@@ -151,7 +151,7 @@ static struct vcpu_start st;
 static struct loader_summary sum;
 static struct reports rep;
 
-static void guest(uint64_t mem, unsigned nmods)
+static inline void guest(uint64_t mem, unsigned nmods)
 {
     free(ram);
     ram = malloc(mem);
@@ -167,7 +167,7 @@ static void guest(uint64_t mem, unsigned nmods)
     };
 }
 
-static void seed(const struct img *m, const char *name)
+static inline void seed(const struct img *m, const char *name)
 {
     const char *dir = getenv("LOADER_SEEDS");
     char path[256];
@@ -183,7 +183,7 @@ static void seed(const struct img *m, const char *name)
 }
 
 /* Load from an exact-size heap copy, so ASan sees any read past the end. */
-static int load_named(const struct img *m, size_t len, const char *name)
+static inline int load_named(const struct img *m, size_t len, const char *name)
 {
     uint8_t *copy = malloc(len ? len : 1);
     memcpy(copy, m->b, len);
@@ -198,26 +198,26 @@ static int load_named(const struct img *m, size_t len, const char *name)
 }
 #define load(m) load_named(m, (m)->len, NULL)
 
-static uint32_t ram32(uint64_t gpa)
+static inline uint32_t ram32(uint64_t gpa)
 {
     uint32_t v;
     memcpy(&v, ram + gpa, 4);
     return v;
 }
 
-static uint64_t ram64(uint64_t gpa)
+static inline uint64_t ram64(uint64_t gpa)
 {
     uint64_t v;
     memcpy(&v, ram + gpa, 8);
     return v;
 }
 
-static int ram_is(uint64_t gpa, const void *p, size_t n)
+static inline int ram_is(uint64_t gpa, const void *p, size_t n)
 {
     return !memcmp(ram + gpa, p, n);
 }
 
-static int ram_zero(uint64_t gpa, size_t n)
+static inline int ram_zero(uint64_t gpa, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (ram[gpa + i])
