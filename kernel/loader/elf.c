@@ -85,7 +85,8 @@ static const struct elf_form *check_header(struct load *l)
                      f->machine);
     uint16_t type = load_rd16(e + 16);
     if (type != ET_EXEC && type != ET_DYN)
-        load_problem(l, "has ELF type %u, not an executable (2) or position-independent one (3)", type);
+        load_problem(l, "has ELF type %u, not an executable (2) or position-independent one (3)",
+                     type);
     return l->problems ? NULL : f;
 }
 
@@ -100,8 +101,8 @@ static bool check_segments(struct load *l, const struct elf_form *f, uint64_t ph
         loads += ph.type == PT_LOAD && ph.memsz;
     }
     if (!loads || loads > LOADER_SEGMENTS_MAX) {
-        load_problem(l, "has %u loadable segments (PT_LOAD with p_memsz > 0), where Keel takes 1 to %d",
-                     loads, LOADER_SEGMENTS_MAX);
+        load_problem(l, "has %u loadable segments (PT_LOAD with p_memsz > 0), where Keel takes "
+                     "1 to %d", loads, LOADER_SEGMENTS_MAX);
         return false;
     }
     for (unsigned i = 0; i < phnum; i++) {
@@ -123,7 +124,9 @@ static bool check_segments(struct load *l, const struct elf_form *f, uint64_t ph
         }
         char name[16];
         ksnprintf(name, sizeof(name), "segment %u", i);
-        struct load_seg s = { .base = ph.paddr, .len = ph.memsz, .off = ph.offset, .filesz = ph.filesz };
+        struct load_seg s = {
+            .base = ph.paddr, .len = ph.memsz, .off = ph.offset, .filesz = ph.filesz,
+        };
         load_add_seg(l, name, &s);
     }
     return !l->problems;

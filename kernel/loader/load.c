@@ -31,7 +31,8 @@ bool load_init(struct load *l, enum loader_kind kind, const void *image, uint64_
         return false;
     }
     if (boot->module_count > LOADER_MODULES_MAX) {
-        load_problem(l, "%u modules are more than Keel's %d", boot->module_count, LOADER_MODULES_MAX);
+        load_problem(l, "%u modules are more than Keel's %d", boot->module_count,
+                     LOADER_MODULES_MAX);
         return false;
     }
     return true;
@@ -94,8 +95,8 @@ static bool range_ok(struct load *l, const char *name, uint64_t base, uint64_t l
     char b[16];
     if (len > l->top || base > l->top - len) {
         if (l->top < l->boot->mem)
-            load_problem(l, "%s at 0x%llx-0x%llx does not lie below 0x%llx, all of RAM that a kernel "
-                         "started in 32-bit mode can reach", name, (unsigned long long)base,
+            load_problem(l, "%s at 0x%llx-0x%llx does not lie below 0x%llx, all of RAM that a "
+                         "kernel started in 32-bit mode can reach", name, (unsigned long long)base,
                          (unsigned long long)end, (unsigned long long)l->top);
         else
             load_problem(l, "%s at 0x%llx-0x%llx lies outside the guest's %s of RAM", name,
@@ -125,9 +126,10 @@ bool load_add_seg(struct load *l, const char *name, const struct load_seg *s)
     for (unsigned i = 0; i < l->nseg; i++) {
         const struct load_seg *o = &l->seg[i];
         if (overlap(s->base, s->base + s->len, o->base, o->base + o->len)) {
-            load_problem(l, "%s at 0x%llx-0x%llx overlaps 0x%llx-0x%llx, which an earlier segment fills",
-                         name, (unsigned long long)s->base, (unsigned long long)(s->base + s->len),
-                         (unsigned long long)o->base, (unsigned long long)(o->base + o->len));
+            load_problem(l, "%s at 0x%llx-0x%llx overlaps 0x%llx-0x%llx, which an earlier segment "
+                         "fills", name, (unsigned long long)s->base,
+                         (unsigned long long)(s->base + s->len), (unsigned long long)o->base,
+                         (unsigned long long)(o->base + o->len));
             return false;
         }
     }
@@ -164,10 +166,10 @@ bool load_entry_ok(struct load *l, const char *source, uint64_t entry)
     return false;
 }
 
-/* Multiboot "3.1.3 The address fields of Multiboot header" (Multiboot2
- * "3.1.5 The address tag"): the file from header_off - (header_addr -
- * load_addr) is loaded at load_addr, up to load_end_addr (0: to the end of
- * the file), then zeroed up to bss_end_addr (0: no bss). */
+/* Multiboot "The address fields of Multiboot header" (Multiboot2 "The
+ * address tag of Multiboot2 header"): the file from header_off -
+ * (header_addr - load_addr) is loaded at load_addr, up to load_end_addr
+ * (0: to the end of the file), then zeroed up to bss_end_addr (0: no bss). */
 bool load_address_fields(struct load *l, uint64_t header_off, uint32_t header_addr,
                          uint32_t load_addr, uint32_t load_end_addr, uint32_t bss_end_addr)
 {
@@ -178,8 +180,8 @@ bool load_address_fields(struct load *l, uint64_t header_off, uint32_t header_ad
     }
     uint64_t before = header_addr - load_addr;          /* bytes loaded before the header */
     if (before > header_off) {
-        load_problem(l, "its header_addr - load_addr (0x%llx) reaches before the start of the file, "
-                     "as the header is at offset 0x%llx", (unsigned long long)before,
+        load_problem(l, "its header_addr - load_addr (0x%llx) reaches before the start of the "
+                     "file, as the header is at offset 0x%llx", (unsigned long long)before,
                      (unsigned long long)header_off);
         return false;
     }
@@ -187,7 +189,8 @@ bool load_address_fields(struct load *l, uint64_t header_off, uint32_t header_ad
     if (!load_end_addr) {
         s.filesz = l->size - s.off;
     } else if (load_end_addr < load_addr) {
-        load_problem(l, "its load_end_addr 0x%x is below its load_addr 0x%x", load_end_addr, load_addr);
+        load_problem(l, "its load_end_addr 0x%x is below its load_addr 0x%x", load_end_addr,
+                     load_addr);
         return false;
     } else {
         s.filesz = load_end_addr - load_addr;
@@ -208,7 +211,8 @@ bool load_address_fields(struct load *l, uint64_t header_off, uint32_t header_ad
         s.len = bss_end_addr - load_addr;
     }
     if (!s.len) {
-        load_problem(l, "its address fields load nothing (load_addr 0x%x, nothing after it)", load_addr);
+        load_problem(l, "its address fields load nothing (load_addr 0x%x, nothing after it)",
+                     load_addr);
         return false;
     }
     return load_add_seg(l, "its image", &s);
@@ -269,8 +273,8 @@ bool load_layout(struct load *l, uint64_t info_size, uint64_t *info)
             need = need + s < need ? UINT64_MAX : need + s;
         }
         char b[16];
-        load_problem(l, "the guest's %s of RAM has no room for its %u modules, boot information and "
-                     "stack (%llu KiB) next to the kernel at 0x%llx-0x%llx",
+        load_problem(l, "the guest's %s of RAM has no room for its %u modules, boot information "
+                     "and stack (%llu KiB) next to the kernel at 0x%llx-0x%llx",
                      fmt_size(b, sizeof(b), l->top), l->boot->module_count,
                      (unsigned long long)(need >> 10), (unsigned long long)l->sum.low,
                      (unsigned long long)l->sum.high);
@@ -306,7 +310,7 @@ uint32_t load_mem_upper_kib(const struct load *l)
     return kib > UINT32_MAX ? UINT32_MAX : (uint32_t)kib;
 }
 
-/* Multiboot "3.2 Machine state": EAX magic, EBX the information, CS and
+/* Multiboot "Machine state": EAX magic, EBX the information, CS and
  * the data segments flat 32-bit, CR0.PG off and PE on, IF off; ESP is the
  * kernel's to set, but a sloppy kernel gets a page of stack anyway. */
 int load_finish(struct load *l, uint32_t magic, uint64_t info, struct vcpu_start *start,

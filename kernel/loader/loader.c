@@ -1,8 +1,8 @@
 /* Which Multiboot protocol an image speaks (loader.h), and the one entry
  * point that loads it. The headers are found as the specifications say:
- * Multiboot "3.1.1 The layout of Multiboot header" (magic 0x1BADB002,
+ * Multiboot "The layout of Multiboot header" (magic 0x1BADB002,
  * 32-bit aligned, within the first 8192 bytes; magic + flags + checksum =
- * 0) and Multiboot2 "3.1.1 OS image format" (magic 0xE85250D6, 64-bit
+ * 0) and Multiboot2 "OS image format" (magic 0xE85250D6, 64-bit
  * aligned, within the first 32768 bytes; magic + architecture +
  * header_length + checksum = 0). */
 #include "kernel/loader/load.h"
@@ -56,12 +56,14 @@ void load_report_missing(struct load *l, enum loader_kind kind)
 {
     uint64_t off;
     if (kind == LOADER_NONE)
-        load_problem(l, "has neither a Multiboot v1 header (magic 0x1badb002, 4-aligned in its first "
-                     "8 KiB) nor a Multiboot2 header (magic 0xe85250d6, 8-aligned in its first 32 KiB)");
+        load_problem(l, "has neither a Multiboot v1 header (magic 0x1badb002, 4-aligned in its "
+                     "first 8 KiB) nor a Multiboot2 header (magic 0xe85250d6, 8-aligned in its "
+                     "first 32 KiB)");
     else
-        load_problem(l, "has no %s header: magic 0x%08x, %llu-aligned in its first %llu bytes, with "
-                     "a checksum that makes its fields sum to 0", forms[kind].name, forms[kind].magic,
-                     (unsigned long long)forms[kind].align, (unsigned long long)forms[kind].search);
+        load_problem(l, "has no %s header: magic 0x%08x, %llu-aligned in its first %llu bytes, "
+                     "with a checksum that makes its fields sum to 0", forms[kind].name,
+                     forms[kind].magic, (unsigned long long)forms[kind].align,
+                     (unsigned long long)forms[kind].search);
     for (int k = LOADER_MB1; k <= LOADER_MB2; k++) {
         const struct header_form *f = &forms[k];
         if ((kind == LOADER_NONE || kind == (enum loader_kind)k) &&

@@ -1,7 +1,7 @@
 /* Multiboot v1 kernels (Multiboot Specification 0.6.96): the header's
- * requirements ("3.1.2 The magic fields of Multiboot header"), the image
+ * requirements ("The magic fields of Multiboot header"), the image
  * by its address fields or its ELF program headers, and the information
- * handed over ("3.3 Boot information format"). */
+ * handed over ("Boot information format"). */
 #include "kernel/loader/load.h"
 
 /* Header: magic, flags, checksum, then the address fields (flag 16) */
@@ -118,8 +118,9 @@ static void check_flags(struct load *l, uint32_t flags)
     uint32_t unknown = flags & MB1_REQUIREMENTS & ~MB1_KNOWN;
     for (unsigned bit = 0; bit < 16; bit++)
         if (unknown & (1u << bit))
-            load_problem(l, "its header flags 0x%08x require bit %u, which the specification does not "
-                         "define and Keel cannot meet (it meets bits 0, 1 and 2)", flags, bit);
+            load_problem(l, "its header flags 0x%08x require bit %u, which the specification "
+                         "does not define and Keel cannot meet (it meets bits 0, 1 and 2)", flags,
+                         bit);
 }
 
 int loader_load_mb1(const void *image, uint64_t size, void *ram, const struct loader_boot *boot,
@@ -142,8 +143,9 @@ int loader_load_mb1(const void *image, uint64_t size, void *ram, const struct lo
     } else if (size - off < H_ADDRESS_END) {
         load_problem(&l, "its header at offset 0x%llx sets flag 16 (address fields), but the file "
                      "ends before them", (unsigned long long)off);
-    } else if (load_address_fields(&l, off, load_rd32(h + H_HEADER_ADDR), load_rd32(h + H_LOAD_ADDR),
-                                   load_rd32(h + H_LOAD_END_ADDR), load_rd32(h + H_BSS_END_ADDR))) {
+    } else if (load_address_fields(&l, off, load_rd32(h + H_HEADER_ADDR),
+                                   load_rd32(h + H_LOAD_ADDR), load_rd32(h + H_LOAD_END_ADDR),
+                                   load_rd32(h + H_BSS_END_ADDR))) {
         l.sum.entry = load_rd32(h + H_ENTRY_ADDR);
         load_entry_ok(&l, "entry_addr", l.sum.entry);
     }

@@ -1,6 +1,6 @@
 /* Multiboot2 kernels (Multiboot2 Specification, version 2.0): the header
- * and its tags ("3.1 OS image format"), the image by its address tag or
- * its ELF program headers, and the boot information ("3.6 Boot
+ * and its tags ("OS image format"), the image by its address tag or
+ * its ELF program headers, and the boot information ("Boot
  * information"). Keel's guests boot as on a PC with a BIOS and no display:
  * what only EFI or a screen could give is "not available", which the
  * specification lets a loader leave out. */
@@ -15,7 +15,7 @@
 #define TAG_OPTIONAL 1                  /* header tag flags bit 0 */
 #define CONSOLE_REQUIRED 1              /* console_flags bit 0 */
 
-/* Header tags ("3.1.3 General tag structure" on): name, type, size */
+/* Header tags ("General tag structure" on): name, type, size */
 #define HEADER_TAGS(X)                                  \
     X(END,            0,  8)                            \
     X(INFO_REQUEST,   1,  8)                            \
@@ -49,7 +49,7 @@ struct header {
     uint32_t entry_addr, min_addr, max_addr, align;
 };
 
-/* "3.1.4 Multiboot2 information request": a required request must be one
+/* "Multiboot2 information request": a required request must be one
  * the loader knows; what it knows but cannot have (a framebuffer, EFI,
  * ...) is left out and the kernel still starts. Keel does not give ELF
  * sections (9), so a kernel that requires them is refused. */
@@ -119,9 +119,9 @@ static bool parse_header(struct load *l, uint64_t off, struct header *h)
         return false;
     }
     if (len < H_TAGS + 8 || len > l->size - off || len > MB2_SEARCH - off) {
-        load_problem(l, "its header_length %u at offset 0x%llx is wrong: the header (with its end tag, "
-                     "24 bytes or more) must lie within the file and its first 32768 bytes", len,
-                     (unsigned long long)off);
+        load_problem(l, "its header_length %u at offset 0x%llx is wrong: the header (with its "
+                     "end tag, 24 bytes or more) must lie within the file and its first 32768 "
+                     "bytes", len, (unsigned long long)off);
         return false;
     }
     uint64_t at = H_TAGS;
@@ -178,7 +178,7 @@ static uint64_t tag_open(struct out *o, uint32_t type)
     return at;
 }
 
-/* The size, then zeroes to the next 8-byte boundary ("3.6.2 Basic tags
+/* The size, then zeroes to the next 8-byte boundary ("Basic tags
  * structure"). */
 static void tag_close(struct out *o, uint64_t at)
 {
@@ -282,7 +282,7 @@ static void load_image(struct load *l, uint64_t off, const struct header *h)
     }
 }
 
-/* "3.1.10 Relocatable header tag": Keel loads at the link addresses; a
+/* "Relocatable header tag": Keel loads at the link addresses; a
  * kernel that requires a range they are not in is refused. */
 static void check_relocatable(struct load *l, const struct header *h)
 {

@@ -50,7 +50,8 @@ struct seg {
 #define EM_X86_64 62
 
 /* ELF header, then the program headers right after it. */
-static inline void img_elf(struct img *m, int bits, uint16_t machine, uint64_t entry, const struct seg *s, int n)
+static inline void img_elf(struct img *m, int bits, uint16_t machine, uint64_t entry,
+                           const struct seg *s, int n)
 {
     memcpy(m->b, "\177ELF", 4);
     m->b[4] = bits == 64 ? 2 : 1;
@@ -139,6 +140,22 @@ static inline void mb2h_end(struct mb2h *h, uint32_t arch)
     w32(h->m, h->off + 4, arch);
     w32(h->m, h->off + 8, len);
     w32(h->m, h->off + 12, -(0xe85250d6u + arch + len));
+}
+
+/* An ELF32 kernel: text at 0x100000 (0x200 bytes from offset 0x1000, the
+ * Multiboot header at its start), data at 0x101000 (0x80 bytes from the
+ * file, 0x2000 in memory), a PT_NOTE; entry 0x100010. */
+static inline void kernel32(struct img *m, uint32_t flags)
+{
+    const struct seg s[] = {
+        { 1, 0x1000, 0x100000, 0x100000, 0x200, 0x200 },
+        { 1, 0x1200, 0x101000, 0x101000, 0x80, 0x2000 },
+        { 4, 0, 0, 0, 0, 0 },
+    };
+    img_init(m);
+    img_elf(m, 32, EM_386, 0x100010, s, 3);
+    img_fill(m, 0x1000, 0x280, 1);
+    img_mb1(m, 0x1000, flags, NULL);
 }
 
 /* The guest: RAM filled with 0xaa (so zeroing shows), a module, a

@@ -14,7 +14,7 @@ static struct mb2h h;
 static struct boot_info bi;
 static struct reports parse_rep;
 
-/* An ELF32 kernel as in test_loader_mb1.c, its Multiboot2 header at the
+/* The kernel of kernel32() (loader_images.h), its Multiboot2 header at the
  * start of its text (file offset 0x1000); the test adds tags and ends it. */
 static void kernel(int bits)
 {
