@@ -4,7 +4,7 @@
  * caller gives guest RAM as a host buffer, the loader fills it and says
  * where the vCPU starts. Also built into the host unit tests and fuzzer.
  *
- * Guest-physical layout after a load (docs: "Unmodified Multiboot
+ * Guest-physical layout after a load (issue "Unmodified Multiboot
  * kernels as guests"):
  *   the kernel's segments     where its program headers (p_paddr) or its
  *                             address fields put them
