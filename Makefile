@@ -33,6 +33,16 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 GUEST_SRC  := $(wildcard guests/*.asm)
 GUEST_BINS := $(patsubst guests/%.asm,$(BUILD)/guests/%.bin,$(GUEST_SRC))
 
+# Multiboot test kernels (guests/multiboot/*.asm): ordinary kernels for
+# QEMU's PC machine. Each says how it is built on a "; format:" line:
+# elf32 or elf64 (nasm, then ld with guests/multiboot/kernel.ld, into
+# NAME.elf) or bin (nasm -f bin, a kernel placed by its Multiboot header's
+# address fields, into NAME.bin).
+MB_SRC     := $(wildcard guests/multiboot/*.asm)
+mb_format   = $(shell sed -n 's/^; format: //p' $(1) | head -n 1)
+MB_KERNELS := $(foreach f,$(MB_SRC),$(BUILD)/guests/$(basename $(notdir $(f))).$(if \
+                $(filter bin,$(call mb_format,$(f))),bin,elf))
+
 # ---------------------------------------------------------------- kernel
 KERNEL_DIRS := $(shell find arch kernel drivers vmx -type d)
 KERNEL_C    := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.c))
@@ -55,7 +65,7 @@ NASMFLAGS := -f elf64 -g -F dwarf -I. -I$(BUILD)/gen/ -MD
 # (boot/asm_consts.c): struct offsets, VMCS encodings, CR bits, hypercalls.
 GEN_INC := $(BUILD)/gen/asm_consts.inc
 
-all: $(BUILD)/keel.elf $(GUEST_BINS)
+all: $(BUILD)/keel.elf $(GUEST_BINS) $(MB_KERNELS)
 
 # The VM-exit path: every instruction counts (docs/benchmark.md), so no
 # frame pointers there; a backtrace through it loses those frames only.
@@ -92,7 +102,20 @@ $(BUILD)/guests/%.bin: guests/%.asm $(wildcard guests/lib/*.inc) Makefile $(GEN_
 	$(call say,NASM,$<)
 	$(Q)$(NASM) -f bin -I. -I$(BUILD)/gen/ -o $@ $<
 
-guests: $(GUEST_BINS)
+$(BUILD)/guests/%.elf: guests/multiboot/%.asm $(wildcard guests/multiboot/*.inc) guests/multiboot/kernel.ld Makefile
+	@mkdir -p $(dir $@) $(BUILD)/obj/guests/multiboot
+	$(call say,NASM,$<)
+	$(Q)$(NASM) -f $(call mb_format,$<) -I. -o $(BUILD)/obj/guests/multiboot/$*.o $<
+	$(call say,LD,$@)
+	$(Q)$(LD) -m $(if $(filter elf64,$(call mb_format,$<)),elf_x86_64,elf_i386) -nostdlib \
+	    -z max-page-size=0x1000 -T guests/multiboot/kernel.ld -o $@ $(BUILD)/obj/guests/multiboot/$*.o
+
+$(BUILD)/guests/%.bin: guests/multiboot/%.asm $(wildcard guests/multiboot/*.inc) Makefile
+	@mkdir -p $(dir $@)
+	$(call say,NASM,$<)
+	$(Q)$(NASM) -f bin -I. -o $@ $<
+
+guests: $(GUEST_BINS) $(MB_KERNELS)
 
 # ---------------------------------------------------------------- ISO
 $(BUILD)/keel.iso: $(BUILD)/keel.elf $(GUEST_BINS) scripts/mkiso.sh FORCE
