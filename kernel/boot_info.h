@@ -11,8 +11,8 @@
 #define BOOT_CMDLINE_MAX     1024
 #define BOOT_LOADER_MAX      64
 #define BOOT_MMAP_MAX        128
-#define BOOT_MODULES_MAX     16
-#define BOOT_MOD_CMDLINE_MAX 256
+#define BOOT_MODULES_MAX     32
+#define BOOT_MOD_CMDLINE_MAX 2048    /* options and a 1023-byte kernel command line */
 #define BOOT_RSDP_MAX        36
 
 enum mem_type {

@@ -26,9 +26,37 @@ struct placement {
 };
 static struct placement placement;
 
+/* Modules that became no guest (or no guest's module), and why: the
+ * summary names each, and Keel's power-off status says guests were
+ * refused (KEEL_STATUS_GUESTS_REFUSED). The first reason is kept. */
+struct refusal {
+    unsigned module;
+    char why[160];
+};
+static struct refusal refusals[BOOT_MODULES_MAX];
+static unsigned refusal_count;
+
+static void refuse(unsigned module, const char *fmt, ...) KEEL_PRINTF(2, 3);
+static void refuse(unsigned module, const char *fmt, ...)
+{
+    char why[sizeof(refusals[0].why)];
+    va_list ap;
+    va_start(ap, fmt);
+    kvsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    log_err("module %u: %s", module, why);
+    for (unsigned i = 0; i < refusal_count; i++)
+        if (refusals[i].module == module)
+            return;
+    if (refusal_count < BOOT_MODULES_MAX) {
+        refusals[refusal_count].module = module;
+        memcpy(refusals[refusal_count++].why, why, sizeof(why));
+    }
+}
+
 static void module_report(void *ctx, const char *msg)
 {
-    log_err("module %u: %s", *(unsigned *)ctx, msg);
+    refuse(*(unsigned *)ctx, "%s", msg);
 }
 
 static void placement_init(struct placement *p)
@@ -44,12 +72,22 @@ static void placement_init(struct placement *p)
 /* A module on its way to being a guest: its configuration, then its CPUs. */
 struct candidate {
     struct guest_config cfg;
+    enum guest_image kind;
     unsigned module;
     bool ok;
     uint32_t cpu[GUEST_VCPUS_MAX];
 };
 
 static struct candidate candidates[GUESTS_MAX];     /* at boot, on the BSP */
+static unsigned candidate_count;
+
+static bool candidate_named(const char *name)
+{
+    for (unsigned k = 0; k < candidate_count; k++)
+        if (!strcmp(candidates[k].cfg.name, name))
+            return true;
+    return false;
+}
 
 /* Pin each vCPU of `c` to a CPU, or say why not. Guests with a list are
  * placed before any without, so that a list always gets its CPUs. */
@@ -61,13 +99,13 @@ static bool place(struct placement *p, struct candidate *k)
         for (unsigned i = 0; i < c->cpu_list_len; i++) {
             unsigned cpu = c->cpu_list[i];
             if (cpu >= cpu_count || !cpus[cpu]->vmx_on) {
-                log_err("module %u ('%s'): asks for cpu%u, which %s: not started", module,
-                        c->name, cpu, cpu >= cpu_count ? "does not exist" : "is not in VMX");
+                refuse(module, "guest %s asks for cpu%u, which %s: not started", c->name, cpu,
+                       cpu >= cpu_count ? "does not exist" : "is not in VMX");
                 return false;
             }
             if (p->owner[cpu]) {
-                log_err("module %u ('%s'): asks for cpu%u, which is guest %s's: not started",
-                        module, c->name, cpu, p->owner[cpu]->name);
+                refuse(module, "guest %s asks for cpu%u, which is guest %s's: not started",
+                       c->name, cpu, p->owner[cpu]->name);
                 return false;
             }
         }
@@ -81,8 +119,8 @@ static bool place(struct placement *p, struct candidate *k)
     for (unsigned j = 0; j < p->count; j++)
         free += !p->owner[p->order[j]];
     if (c->vcpus > free) {
-        log_err("module %u ('%s'): asks for %u CPUs; %u %s free for it: not started", module,
-                c->name, c->vcpus, free, free == 1 ? "is" : "are");
+        refuse(module, "guest %s asks for %u CPUs; %u %s free for it: not started", c->name,
+               c->vcpus, free, free == 1 ? "is" : "are");
         return false;
     }
     for (unsigned i = 0; i < c->vcpus; i++) {
@@ -103,31 +141,78 @@ static void describe_cpus(const struct guest *g, char *buf, size_t size)
         n += (size_t)ksnprintf(buf + n, size - n, "%scpu%u", i ? "," : "", g->vcpus[i].cpu);
 }
 
+/* The module lines that hand a guest its modules (for=NAME), by line. */
+static struct guest_module_line module_lines[BOOT_MODULES_MAX];
+
+/* Give each guest its for= modules, in line order. */
+static void attach_modules(const struct boot_info *bi, const bool *is_module)
+{
+    for (unsigned i = 0; i < bi->module_count; i++) {
+        if (!is_module[i])
+            continue;
+        const struct guest_module_line *ml = &module_lines[i];
+        struct guest *g = NULL;
+        for (unsigned k = 0; k < guest_count && !g; k++)
+            if (!strcmp(guests[k].cfg.name, ml->guest))
+                g = &guests[k];
+        if (!g) {
+            refuse(i, "a module for guest %s, which %s", ml->guest,
+                   candidate_named(ml->guest) ? "was not started" : "no module line defines");
+            continue;
+        }
+        if (g->module_count == GUEST_MODULES_MAX) {
+            refuse(i, "a module for guest %s, which has %d already: not given", g->cfg.name,
+                   GUEST_MODULES_MAX);
+            continue;
+        }
+        const struct boot_module *m = &bi->modules[i];
+        g->modules[g->module_count++] = (struct loader_module){
+            .data = (const void *)(uintptr_t)m->start, .size = m->end - m->start,
+            .string = ml->string,
+        };
+    }
+}
+
 unsigned guests_create(const struct boot_info *bi)
 {
     struct candidate *cand = candidates;
+    static bool is_module[BOOT_MODULES_MAX];
     unsigned n = 0;
     placement_init(&placement);
     for (unsigned i = 0; i < bi->module_count; i++) {
         const struct boot_module *m = &bi->modules[i];
+        const void *image = (const void *)(uintptr_t)m->start;
+        uint64_t size = m->end - m->start;
+        enum guest_line line = guest_config_classify(m->cmdline, &module_lines[i], module_report, &i);
+        if (line == GUEST_LINE_MODULE)
+            is_module[i] = true;
+        if (line != GUEST_LINE_GUEST)
+            continue;
         if (n == GUESTS_MAX) {
-            log_err("module %u: more than %d guests: not started", i, GUESTS_MAX);
+            refuse(i, "more than %d guests: not started", GUESTS_MAX);
             continue;
         }
         struct candidate *k = &cand[n];
         memset(k, 0, sizeof(*k));
         k->module = i;
+        enum guest_image kind = loader_probe(image, size) == LOADER_NONE ? GUEST_IMAGE_FLAT
+                                                                         : GUEST_IMAGE_MULTIBOOT;
         if (guest_config_parse(m->cmdline, i, &k->cfg, module_report, &i) ||
-            guest_config_finish(&k->cfg, GUEST_IMAGE_FLAT, m->end - m->start, module_report, &i)) {
+            guest_config_finish(&k->cfg, kind, size, module_report, &i)) {
             log_err("module %u ('%s'): not started", i, m->cmdline);
             continue;
         }
+        k->kind = kind;
+        if (candidate_named(k->cfg.name)) {
+            refuse(i, "a second guest named %s: not started", k->cfg.name);
+            continue;
+        }
         if (!placement.count) {
-            log_err("module %u ('%s'): no CPU is in VMX root operation: not started", i,
-                    k->cfg.name);
+            refuse(i, "guest %s: no CPU is in VMX root operation: not started", k->cfg.name);
             continue;
         }
         n++;
+        candidate_count = n;
     }
     for (int lists = 1; lists >= 0; lists--)        /* CPU lists first */
         for (unsigned k = 0; k < n; k++)
@@ -141,19 +226,92 @@ unsigned guests_create(const struct boot_info *bi)
         memset(g, 0, sizeof(*g));
         g->cfg = cand[k].cfg;
         g->index = guest_count;
+        g->image = (const void *)(uintptr_t)m->start;
+        g->image_size = m->end - m->start;
+        g->image_kind = cand[k].kind;
         for (unsigned i = 0; i < g->cfg.vcpus; i++)
             g->vcpus[i].cpu = cand[k].cpu[i];
-        if (guest_create(g, (const void *)(uintptr_t)m->start)) {
-            char where[96];
-            describe_cpus(g, where, sizeof(where));
-            log_info("guest %s: %u vCPU%s on %s", g->cfg.name, g->vcpu_count,
-                     g->vcpu_count == 1 ? "" : "s", where);
-            guest_count++;
-        }
+        guest_count++;              /* for attach_modules; taken back if it fails */
     }
+    attach_modules(bi, is_module);
+    unsigned made = 0;
+    for (unsigned k = 0; k < guest_count; k++) {
+        struct guest *g = &guests[k];
+        unsigned module = 0;
+        for (unsigned c = 0; c < n; c++)
+            if (!strcmp(cand[c].cfg.name, g->cfg.name))
+                module = cand[c].module;
+        if (!guest_create(g, module_report, &module)) {
+            log_err("module %u ('%s'): not started", module, g->cfg.name);
+            continue;
+        }
+        char where[96];
+        describe_cpus(g, where, sizeof(where));
+        log_info("guest %s: %u vCPU%s on %s", g->cfg.name, g->vcpu_count,
+                 g->vcpu_count == 1 ? "" : "s", where);
+        if (made != k)
+            guests[made] = *g;      /* no vCPU has run: nothing points into it yet */
+        guests[made].index = made;
+        for (unsigned i = 0; i < guests[made].vcpu_count; i++)
+            guests[made].vcpus[i].guest = &guests[made];
+        made++;
+    }
+    guest_count = made;
     if (!bi->module_count)
         log_info("guests: none (give GRUB module2 lines, docs/guests.md)");
     return guest_count;
+}
+
+/* Does the guest's restart policy (restart=) ask for another run? A guest
+ * that Keel stopped (a triple fault, a reset, a fatal exit, its time
+ * budget) restarts with on-crash or always; one that exited, only with
+ * always; never more than its limit, and never while Keel itself stops. */
+static bool restart_due(struct guest *g)
+{
+    const struct guest_config *c = &g->cfg;
+    bool crashed = g->state == GUEST_STOPPED, exited = g->state == GUEST_EXITED;
+    if (smp_stopping || c->restart == RESTART_NEVER || !(crashed || exited) ||
+        (exited && c->restart != RESTART_ALWAYS))
+        return false;
+    if (g->restarts >= c->restart_max) {
+        log_info("guest %s: not restarted: it has restarted %u time%s (restart=%s:%u)", c->name,
+                 g->restarts, g->restarts == 1 ? "" : "s", guest_restart_name(c->restart),
+                 c->restart_max);
+        return false;
+    }
+    return true;
+}
+
+/* After vcpu_run: the last of the guest's vCPUs to leave decides whether
+ * it restarts (and makes it new again); the others wait for that, here,
+ * outside any exit handler. Returns whether to run the vCPU again. */
+static bool run_again(struct guest *g)
+{
+    unsigned gen = __atomic_load_n(&g->generation, __ATOMIC_ACQUIRE);
+    if (__atomic_add_fetch(&g->vcpus_out, 1, __ATOMIC_ACQ_REL) == g->vcpu_count) {
+        if (restart_due(g)) {
+            char why[sizeof(g->why)];
+            if (g->state == GUEST_STOPPED)
+                ksnprintf(why, sizeof(why), "it stopped: %s", g->why);
+            else
+                ksnprintf(why, sizeof(why), "it exited with status %u", g->exit_status);
+            g->restarts++;
+            log_info("guest %s: restarting (%u of %u): %s", g->cfg.name, g->restarts,
+                     g->cfg.restart_max, why);
+            if (guest_restart(g)) {
+                __atomic_store_n(&g->generation, gen + 1, __ATOMIC_RELEASE);
+                return true;
+            }
+        }
+        __atomic_store_n(&g->finished, true, __ATOMIC_RELEASE);
+        return false;
+    }
+    while (__atomic_load_n(&g->generation, __ATOMIC_ACQUIRE) == gen &&
+           !__atomic_load_n(&g->finished, __ATOMIC_ACQUIRE)) {
+        smp_poll_call();
+        cpu_relax();
+    }
+    return !g->finished;
 }
 
 /* Runs on each CPU: the vCPUs pinned to it, guest after guest. */
@@ -164,7 +322,9 @@ static void run_pinned(void *arg)
     for (unsigned i = 0; i < guest_count; i++)
         for (unsigned k = 0; k < guests[i].vcpu_count; k++)
             if (guests[i].vcpus[k].cpu == self)
-                vcpu_run(&guests[i].vcpus[k]);
+                do
+                    vcpu_run(&guests[i].vcpus[k]);
+                while (run_again(&guests[i]));
 }
 
 void guests_run(void)
@@ -190,7 +350,7 @@ void guests_run(void)
             smp_call_wait(cpus[c]);
 }
 
-void guests_summary(void)
+enum keel_status guests_summary(void)
 {
     unsigned exited = 0;
     for (unsigned i = 0; i < guest_count; i++) {
@@ -222,8 +382,18 @@ void guests_summary(void)
         if (g->ipis_dropped)
             log_info("summary: guest %s: %u IPI%s aimed outside the guest, dropped", g->cfg.name,
                      g->ipis_dropped, g->ipis_dropped == 1 ? "" : "s");
+        if (g->restarts)
+            log_info("summary: guest %s: restarted %u time%s", g->cfg.name, g->restarts,
+                     g->restarts == 1 ? "" : "s");
     }
-    if (guest_count)
+    for (unsigned i = 0; i < refusal_count; i++)
+        log_info("summary: module %u refused: %s", refusals[i].module, refusals[i].why);
+    if (refusal_count)
+        log_info("summary: %u guest%s, %u exited, %u stopped; %u module%s refused", guest_count,
+                 guest_count == 1 ? "" : "s", exited, guest_count - exited, refusal_count,
+                 refusal_count == 1 ? "" : "s");
+    else if (guest_count)
         log_info("summary: %u guest%s, %u exited, %u stopped", guest_count,
                  guest_count == 1 ? "" : "s", exited, guest_count - exited);
+    return refusal_count ? KEEL_STATUS_GUESTS_REFUSED : KEEL_STATUS_OK;
 }

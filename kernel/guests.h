@@ -4,6 +4,7 @@
 #define KEEL_GUESTS_H
 
 #include "kernel/boot_info.h"
+#include "kernel/panic.h"
 
 #define GUESTS_MAX 16
 
@@ -15,7 +16,10 @@ unsigned guests_create(const struct boot_info *bi);
  * at once; returns when every guest has ended. */
 void guests_run(void);
 
-/* One line per guest: how it ended and its exits by reason. */
-void guests_summary(void);
+/* One line per guest: how it ended and its exits by reason; one per
+ * refused module. Returns the status Keel ends with: KEEL_STATUS_OK, or
+ * KEEL_STATUS_GUESTS_REFUSED when any module was refused (a guest that
+ * did not start, a module for no guest). */
+enum keel_status guests_summary(void);
 
 #endif

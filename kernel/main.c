@@ -49,6 +49,5 @@ void kmain(uint64_t mbi_phys)
         bench_host();                                        /* bench=on */
     guests_create(&boot_info);                               /* modules -> guests */
     guests_run();                                            /* one vCPU per CPU */
-    guests_summary();
-    keel_shutdown(KEEL_STATUS_OK);                           /* VMXOFF everywhere */
+    keel_shutdown(guests_summary());                         /* VMXOFF everywhere */
 }

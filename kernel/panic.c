@@ -15,6 +15,7 @@ const char *keel_status_name(enum keel_status s)
     case KEEL_STATUS_OK: return "ok";
     case KEEL_STATUS_REFUSED: return "refused";
     case KEEL_STATUS_PANIC: return "panic";
+    case KEEL_STATUS_GUESTS_REFUSED: return "guests refused";
     }
     return "?";
 }

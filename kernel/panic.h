@@ -12,6 +12,7 @@ enum keel_status {
     KEEL_STATUS_OK = 0,         /* ran to the end */
     KEEL_STATUS_REFUSED = 1,    /* a boot step refused this machine or input */
     KEEL_STATUS_PANIC = 2,      /* a bug in Keel: panic or exception */
+    KEEL_STATUS_GUESTS_REFUSED = 3, /* ran to the end, but a module was refused */
 };
 
 const char *keel_status_name(enum keel_status s);

@@ -144,13 +144,21 @@ static void flat_image_start(struct guest *g, const void *image, struct vcpu_sta
         s->cr3 = build_guest_page_tables(g);
 }
 
-static void vcpu_create(struct guest *g, unsigned i, const struct vcpu_start *bsp)
+/* A vCPU's power-up state: vCPU 0 where the image says, the others
+ * waiting for SIPI as APs do. What it owns for good (VMCS, VPID, APIC
+ * page, its CPU) and its exit counts stay. */
+static void vcpu_reset(struct guest *g, unsigned i, const struct vcpu_start *bsp)
 {
     struct vcpu *v = &g->vcpus[i];
+    struct vcpu keep = *v;
+    memset(v, 0, sizeof(*v));
     v->guest = g;
     v->index = i;
-    v->vpid = vpid_next++;
-    v->vmcs = mm_alloc_frames(1, FRAME_SIZE);
+    v->cpu = keep.cpu;
+    v->vpid = keep.vpid;
+    v->vmcs = keep.vmcs;
+    v->apic.page = keep.apic.page;
+    memcpy(v->exits, keep.exits, sizeof(v->exits));
     v->pat = X86_PAT_POWER_ON;
     if (i == 0)
         v->start = *bsp;
@@ -158,16 +166,79 @@ static void vcpu_create(struct guest *g, unsigned i, const struct vcpu_start *bs
         v->start = (struct vcpu_start){ .mode = GUEST_REAL16, .activity = VCPU_WAIT_FOR_SIPI };
     v->activity = v->start.activity;
     v->apicv = vmx_has_apicv();
-    vapic_create(v);
+    vapic_reset(v);
 }
 
-bool guest_create(struct guest *g, const void *image)
+static void vcpu_create(struct guest *g, unsigned i, const struct vcpu_start *bsp)
+{
+    struct vcpu *v = &g->vcpus[i];
+    v->vpid = vpid_next++;
+    v->vmcs = mm_alloc_frames(1, FRAME_SIZE);
+    v->apicv = vmx_has_apicv();
+    vapic_create(v);
+    vcpu_reset(g, i, bsp);
+}
+
+/* The image into RAM, and where vCPU 0 starts. */
+static bool load_image(struct guest *g, struct vcpu_start *bsp, report_fn report, void *ctx)
+{
+    if (g->image_kind == GUEST_IMAGE_FLAT) {
+        flat_image_start(g, g->image, bsp);
+        return true;
+    }
+    const struct loader_boot boot = {
+        .mem = g->cfg.mem, .cmdline = g->cfg.cmdline,
+        .modules = g->modules, .module_count = g->module_count,
+        .loader_name = "Keel " KEEL_VERSION,
+    };
+    struct loader_summary sum;
+    if (loader_load(g->image, g->image_size, guest_ram(g, 0, g->cfg.mem), &boot, bsp, &sum,
+                    report, ctx))
+        return false;
+    char what[160];
+    log_info("guest %s: %s", g->cfg.name, loader_describe(&sum, what, sizeof(what)));
+    return true;
+}
+
+static void say_stop(void *ctx, const char *msg)
+{
+    guest_stop(ctx, "%s", msg);
+}
+
+bool guest_restart(struct guest *g)
+{
+    struct vcpu_start bsp;
+    memset(guest_ram(g, 0, g->cfg.mem), 0, g->cfg.mem);
+    g->state = GUEST_CREATED;       /* so that a refusal below is kept as why */
+    if (!load_image(g, &bsp, say_stop, g))
+        return false;
+    devices_reset(g);
+    g->exit_status = 0;
+    g->why[0] = '\0';
+    g->line_len = 0;
+    g->tests_passed = g->tests_failed = 0;
+    g->vcpus_stuck = 0;
+    g->vcpus_out = 0;
+    for (unsigned i = 0; i < g->vcpu_count; i++)
+        vcpu_reset(g, i, &bsp);
+    g->state = GUEST_RUNNING;
+    return true;
+}
+
+bool guest_create(struct guest *g, report_fn report, void *ctx)
 {
     const struct guest_config *c = &g->cfg;
     uint64_t frames = (c->mem + FRAME_SIZE - 1) / FRAME_SIZE;
     g->ram = mm_try_alloc_frames(frames, EPT_PAGE_2M);
     if (!g->ram) {
-        guest_stop(g, "no %llu MiB of contiguous RAM left for it", (unsigned long long)(c->mem >> 20));
+        reportf(report, ctx, "no %llu MiB of contiguous RAM left for it",
+                (unsigned long long)(c->mem >> 20));
+        return false;
+    }
+    struct vcpu_start bsp;
+    if (!load_image(g, &bsp, report, ctx)) {
+        mm_free_frames(g->ram, frames);
+        g->ram = 0;
         return false;
     }
     g->ept = (struct ept){
@@ -189,17 +260,22 @@ bool guest_create(struct guest *g, const void *image)
             return false;
         }
     }
-    struct vcpu_start bsp;
-    flat_image_start(g, image, &bsp);
     g->pio[0] = (struct pio_range){ 0, 0xffff, pio_no_device };
     devices_create(g);
     g->vcpu_count = c->vcpus;
     for (unsigned i = 0; i < g->vcpu_count; i++)
         vcpu_create(g, i, &bsp);
-    log_info("guest %s: %s, %llu MiB at host 0x%llx (EPT: %u x 1G, %u x 2M, %u x 4K), "
-             "image %llu bytes at 0x%llx, entry 0x%llx", c->name, guest_mode_name(c->mode),
-             (unsigned long long)(c->mem >> 20), (unsigned long long)g->ram, g->ept.pages[2],
-             g->ept.pages[1], g->ept.pages[0], (unsigned long long)c->image_size,
-             (unsigned long long)c->load, (unsigned long long)c->entry);
+    if (g->image_kind == GUEST_IMAGE_FLAT)
+        log_info("guest %s: %s, %llu MiB at host 0x%llx (EPT: %u x 1G, %u x 2M, %u x 4K), "
+                 "image %llu bytes at 0x%llx, entry 0x%llx", c->name, guest_mode_name(c->mode),
+                 (unsigned long long)(c->mem >> 20), (unsigned long long)g->ram,
+                 g->ept.pages[2], g->ept.pages[1], g->ept.pages[0],
+                 (unsigned long long)c->image_size, (unsigned long long)c->load,
+                 (unsigned long long)c->entry);
+    else
+        log_info("guest %s: %llu MiB at host 0x%llx (EPT: %u x 1G, %u x 2M, %u x 4K), "
+                 "%u module%s, command line '%s'", c->name, (unsigned long long)(c->mem >> 20),
+                 (unsigned long long)g->ram, g->ept.pages[2], g->ept.pages[1], g->ept.pages[0],
+                 g->module_count, g->module_count == 1 ? "" : "s", c->cmdline);
     return true;
 }

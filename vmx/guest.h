@@ -11,6 +11,7 @@
 
 #include "arch/x86/x86.h"
 #include "kernel/guest_config.h"
+#include "kernel/loader/loader.h"
 #include "kernel/spinlock.h"
 #include "vmx/dev/pc.h"
 #include "vmx/dev/vlapic.h"
@@ -99,9 +100,24 @@ struct mmio_range {
 #define GUEST_MMIO_MAX 4
 #define GUEST_CONSOLE_LINE 120
 
+/* Modules a Multiboot kernel is handed (for= lines, docs/guests.md). */
+#define GUEST_MODULES_MAX 16
+
 struct guest {
     struct guest_config cfg;
     unsigned index;
+    /* What it is made from, kept for its restarts: its module (Keel's
+     * memory, never the guest's: each restart loads it pristine), its
+     * kind, and the modules it is handed. */
+    const void *image;
+    uint64_t image_size;
+    int image_kind;                 /* enum guest_image */
+    struct loader_module modules[GUEST_MODULES_MAX];
+    unsigned module_count;
+    unsigned restarts;              /* restarts done (restart=) */
+    volatile unsigned vcpus_out;    /* vCPUs that have left since it (re)started */
+    volatile unsigned generation;   /* bumped by each restart */
+    volatile bool finished;         /* ended for good: no restart */
     uint64_t ram;                   /* host-physical base of its RAM */
     struct ept ept;
     struct spinlock lock;           /* state, why, console */
@@ -136,9 +152,18 @@ void guest_exit(struct guest *g, uint32_t status, const char *via);
  * when any byte lies outside it. Guests choose these addresses: check. */
 void *guest_ram(struct guest *g, uint64_t gpa, uint64_t len);
 
-/* Build the guest's memory, EPT, devices, vCPUs (and the flat image's
- * start state and long64 page tables); copy the image. */
-bool guest_create(struct guest *g, const void *image);
+/* Build the guest's memory, EPT, devices, vCPUs from g->cfg, g->image
+ * (g->image_kind: Keel's flat image with its start state and long64 page
+ * tables, or a Multiboot kernel through kernel/loader) and g->modules.
+ * Returns false, having said why (`report`) and freed its RAM, if the
+ * image cannot be loaded or the RAM is not there. */
+bool guest_create(struct guest *g, report_fn report, void *ctx);
+
+/* Make an ended guest new again for a restart, when every vCPU has left:
+ * RAM cleared, the image loaded again from its module, devices and vCPUs
+ * reset, state running. Returns false (the guest stays ended) if the
+ * image no longer loads. */
+bool guest_restart(struct guest *g);
 
 /* Register a device's ports or MMIO range in the guest's table. */
 void guest_add_pio(struct guest *g, uint16_t first, uint16_t last, pio_fn io);

@@ -26,11 +26,20 @@ static bool x2apic_allowed(void)
     return cpuid(1, 0).ecx & X86_FEATURE_X2APIC_ECX;
 }
 
+void vapic_reset(struct vcpu *v)
+{
+    vlapic_reset(&v->apic, v->apic.page, v->index, v->index == 0, x2apic_allowed(),
+                 VAPIC_TSC_PER_TICK);
+    v->apic.virtualized = v->apicv;     /* the CPU writes IRR and ISR too */
+    v->pir_pending = 0;
+    for (unsigned i = 0; i < 8; i++)
+        v->pir[i] = 0;
+}
+
 void vapic_create(struct vcpu *v)
 {
-    uint32_t *page = (uint32_t *)(uintptr_t)mm_alloc_frames(1, FRAME_SIZE);
-    vlapic_reset(&v->apic, page, v->index, v->index == 0, x2apic_allowed(), VAPIC_TSC_PER_TICK);
-    v->apic.virtualized = v->apicv;     /* the CPU writes IRR and ISR too */
+    v->apic.page = (uint32_t *)(uintptr_t)mm_alloc_frames(1, FRAME_SIZE);
+    vapic_reset(v);
 }
 
 void vapic_init_signal(struct vcpu *v)

@@ -12,7 +12,8 @@
 
 #define VAPIC_MMIO_BASE 0xfee00000ull
 
-void vapic_create(struct vcpu *v);
+void vapic_create(struct vcpu *v);          /* its page, and the state at power-up */
+void vapic_reset(struct vcpu *v);           /* the state at power-up again (a restart) */
 void vapic_init_signal(struct vcpu *v);     /* INIT: reset, keeping the APIC's mode */
 
 /* For the pre-entry step: move posted vectors into the IRR. */

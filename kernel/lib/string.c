@@ -1,11 +1,16 @@
 #include "kernel/lib/string.h"
 
+#include <stdint.h>
+
+/* REP MOVSQ / STOSQ, then the odd bytes: a 128 MiB guest's RAM is
+ * cleared in an eighth of the iterations of a byte loop, which matters in
+ * Bochs (where each iteration costs about an instruction). */
 void *memcpy(void *dst, const void *src, size_t n)
 {
-    unsigned char *d = dst;
-    const unsigned char *s = src;
-    while (n--)
-        *d++ = *s++;
+    void *d = dst;
+    size_t q = n / 8, b = n % 8;
+    asm volatile("rep movsq" : "+D"(d), "+S"(src), "+c"(q) : : "memory");
+    asm volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(b) : : "memory");
     return dst;
 }
 
@@ -25,9 +30,11 @@ void *memmove(void *dst, const void *src, size_t n)
 
 void *memset(void *dst, int c, size_t n)
 {
-    unsigned char *d = dst;
-    while (n--)
-        *d++ = (unsigned char)c;
+    void *d = dst;
+    size_t q = n / 8, b = n % 8;
+    uint64_t v = (uint8_t)c * 0x0101010101010101ull;
+    asm volatile("rep stosq" : "+D"(d), "+c"(q) : "a"(v) : "memory");
+    asm volatile("rep stosb" : "+D"(d), "+c"(b) : "a"(v) : "memory");
     return dst;
 }
 

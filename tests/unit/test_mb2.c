@@ -311,7 +311,7 @@ TEST(too_many_modules_reported)
     CHECK_EQ(parse(mbb_finish(&b, 1)), 0);
     CHECK_EQ(bi.module_count, BOOT_MODULES_MAX);
     CHECK_EQ(rep.n, 1);
-    CHECK_HAS(rep.msg[0], "more than 16 modules: module at 0x1100000 ignored");
+    CHECK_HAS(rep.msg[0], "more than 32 modules: module at 0x2100000 ignored");
 }
 
 TEST(long_command_line_cut_at_a_whole_option)

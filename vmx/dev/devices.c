@@ -47,11 +47,17 @@ static void pc_devices_reset(struct pc_devices *pc)
     pc->bochs_shutdown = 0;
 }
 
+void devices_reset(struct guest *g)
+{
+    pc_devices_reset(&g->pc);
+    g->test_scratch = 0;
+}
+
 /* The port table is searched in this order: the COM1 transmit path
  * (make bench measures it) first, then the ports kernels poll. */
 void devices_create(struct guest *g)
 {
-    pc_devices_reset(&g->pc);
+    devices_reset(g);
     guest_add_pio(g, VUART_COM1, VUART_COM1 + 7, vuart_io);
     guest_add_pio(g, DEBUGEXIT_PORT, DEBUGEXIT_PORT + 3, debugexit_io);
     guest_add_pio(g, PIT_PORT, PIT_PORT + 3, pit_io);

@@ -14,6 +14,9 @@
  * APIC's MMIO page. */
 void devices_create(struct guest *g);
 
+/* The devices as they are at power-up again (a guest's restart). */
+void devices_reset(struct guest *g);
+
 /* The guest console (vmx/dev/console.c): what the guest writes appears on
  * Keel's console line by line as "guest NAME: ...". */
 void guest_console_putc(struct guest *g, char c);

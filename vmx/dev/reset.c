@@ -1,13 +1,14 @@
 /* The ways a PC kernel resets the machine, and what a reset does to a
- * guest. QEMU restarts the machine; Keel does not restart guests yet, so
- * a reset ends the guest, saying which port asked for it. guest_reset is
- * the one place that decides: a restart policy changes only it. */
+ * guest: it ends, saying which port asked for it, and its restart policy
+ * (restart=, docs/guests.md) decides whether it starts again, as QEMU
+ * restarts the machine (kernel/guests.c). guest_reset is the one place
+ * that says what a reset is. */
 #include "kernel/lib/fmt.h"
 #include "vmx/dev/devices.h"
 
 void guest_reset(struct guest *g, const char *why)
 {
-    guest_stop(g, "reset through %s; guest restarts are not supported yet", why);
+    guest_stop(g, "reset through %s", why);
 }
 
 static int reset_by(struct vcpu *v, const char *fmt, uint32_t val)
