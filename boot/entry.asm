@@ -29,6 +29,7 @@ global boot_pd
 global boot_stack_top
 global boot_gdt_ptr
 global boot_ebda_segment
+global boot_tsc
 
 section .text.boot
 bits 32
@@ -37,6 +38,9 @@ _start:
     cld
     mov esi, eax                ; loader magic
     mov ebp, ebx                ; boot information address
+    rdtsc                       ; the hand-off's TSC (make bench: boot to guest)
+    mov [boot_tsc], eax
+    mov [boot_tsc + 4], edx
 
     ; GRUB zeroes .bss when it loads the ELF, but do not rely on a loader.
     mov edi, __bss_start
@@ -208,6 +212,10 @@ boot_gdt_end:
 boot_gdt_ptr:
     dw boot_gdt_end - boot_gdt - 1
     dq boot_gdt
+
+section .data
+align 8
+boot_tsc:   dq 0                ; not .bss: that is cleared after the RDTSC
 
 section .bss
 align 4096

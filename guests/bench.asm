@@ -4,7 +4,7 @@
 ; guest's instruction, everything Keel does for the exit, and VMRESUME.
 ; In Bochs the TSC counts instructions, so these are instruction counts.
 ; Results go out as "bench NAME TOTAL N" lines for scripts/bench.sh.
-; module: name=bench mode=long64
+; module: name=bench mode=long64 mem=128
 %include "guests/lib/guest.inc"
 %include "guests/lib/bench.inc"
 

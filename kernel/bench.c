@@ -4,6 +4,9 @@
 #include "arch/x86/cpu.h"
 #include "kernel/bench.h"
 #include "kernel/log.h"
+#include "kernel/options.h"
+#include "kernel/percpu.h"
+#include "kernel/smp.h"
 
 uint64_t bench_cpu_loop(void);      /* kernel/bench_loop.asm */
 
@@ -14,4 +17,16 @@ void bench_host(void)
     uint64_t ticks = rdtsc() - start;
     log_info("bench cpu_loop_bare %llu 1 (checksum 0x%llx)", (unsigned long long)ticks,
              (unsigned long long)sum);
+}
+
+/* Written on the boot CPU only. */
+static bool first_entry_seen;
+
+void bench_first_entry(void)
+{
+    if (!keel_options.bench || this_cpu() != percpu_bsp() || first_entry_seen)
+        return;
+    first_entry_seen = true;
+    log_info("bench boot_to_guest %llu 1 (%u CPU%s)", (unsigned long long)(rdtsc() - boot_tsc),
+             cpu_count, cpu_count == 1 ? "" : "s");
 }

@@ -18,6 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 log=build/bench.log json=build/bench.json host=bochs unit="ticks (Bochs TSC: one per instruction)"
 apic_on_log=build/bench-apic.log apic_off_log=build/bench-apic-off.log
+boot4_log=build/bench-boot4.log
 apic_logs=()
 
 # run_apic EMU-OPTIONS...: the guest-platform benchmark with and without
@@ -42,6 +43,11 @@ case ${1:-} in
          run_apic --emu qemu --kvm ;;
   "") scripts/run.sh --emu bochs --cpus 1 --quiet --log "$log" --guest bench --cmdline 'bench=on' \
         --timeout 120 || { echo "bench: the benchmark run failed (see $log)" >&2; exit 1; }
+      # start-up with 4 CPUs: a 128 MiB guest on the boot CPU (whose TSC
+      # counted from GRUB's hand-off)
+      scripts/run.sh --emu bochs --cpus 4 --quiet --log "$boot4_log" --cmdline 'bench=on' \
+        --module 'build/guests/halt.bin=name=boot mode=long64 mem=128 cpus=0-0' --timeout 120 ||
+        { echo "bench: the 4-CPU start-up run failed (see $boot4_log)" >&2; exit 1; }
       run_apic --emu bochs ;;
   *) echo "usage: bench.sh [--kvm | --log FILE [FILE...]]" >&2; exit 2 ;;
 esac
@@ -71,6 +77,13 @@ printf '%-40s %10s %10s\n' "RDMSR IA32_FEATURE_CONTROL" "$rdmsr" ""
 printf '%-40s %10s %10s\n' "CPU-bound loop in a guest" "$loop" ""
 printf '%-40s %10s %10s\n' "CPU-bound loop bare (in Keel)" "$bare" ""
 printf '%-40s %9d.%02d%% %10s\n' "guest over bare" $((overhead / 100)) $((overhead % 100)) "< 1%"
+
+# Start-up: GRUB's hand-off to a 128 MiB guest's first instruction, in the
+# boot CPU's TSC ("bench boot_to_guest TICKS 1 (N CPUs)")
+boot_ticks() { tr -d '\r' < "$1" 2>/dev/null | sed -n 's/.*\] bench boot_to_guest \([0-9]*\) 1 .*/\1/p' | head -n 1; }
+boot1=$(boot_ticks "$log") boot4=$(boot_ticks "$boot4_log")
+printf '%-40s %10s %10s\n' "hand-off to guest, 128 MiB, 1 CPU" "${boot1:--}" "$([[ $host == bochs ]] && echo '< 50000000')"
+printf '%-40s %10s %10s\n' "hand-off to guest, 128 MiB, 4 CPUs" "${boot4:--}" "$([[ $host == bochs ]] && echo '< 50000000')"
 
 # ---------------------------------------------------------------- guest platform
 # bench-apic's rows: (NAME - NAME_base) / N, or TOTAL / N for the rows
@@ -170,6 +183,8 @@ cat > "$json" <<JSON
   "cpu_loop_guest": $loop,
   "cpu_loop_bare": $bare,
   "cpu_loop_overhead_basis_points": $overhead,
+  "boot_to_guest_1cpu": ${boot1:-null},
+  "boot_to_guest_4cpus": ${boot4:-null},
   "apic": {
     "apicv": $(apic_json apicv),
     "emulated": $(apic_json emulated),

@@ -4,6 +4,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/tsc.h"
+#include "kernel/bench.h"
 #include "kernel/log.h"
 #include "kernel/mm.h"
 #include "kernel/percpu.h"
@@ -149,6 +150,8 @@ void vcpu_run(struct vcpu *v)
             log_info("guest %s: %s on cpu%u (VPID %u)", g->cfg.name,
                      v->index ? "vCPU running" : "starting", this_cpu_id(), v->vpid);
         vcpu_request_self(v, VCPU_REQ_TIMER | VCPU_REQ_EVENT);
+        if (first)
+            bench_first_entry();
         enum vmx_result r = VMX_SUCCEED;
         if (vcpu_pre_entry(v, EXIT_RESUME) != EXIT_STOP)
             r = vmx_run(v);                 /* until a handler says stop */

@@ -6,6 +6,7 @@
  * and vmx_shutdown: hardware_disable (VMXOFF) on each. */
 #include "vmx/vmx.h"
 #include "drivers/platform.h"
+#include "kernel/lib/string.h"
 #include "kernel/log.h"
 #include "kernel/options.h"
 #include "kernel/panic.h"
@@ -30,8 +31,18 @@ static void read_caps_here(void *arg)
         log_info("VMX: disabled by the firmware (IA32_FEATURE_CONTROL locked)");
         return;
     }
-    char line[200];
+    char line[200], first[200];
     vmx_caps_summary(m, line, sizeof(line));
+    /* The other CPUs say theirs (at info level) only where it differs from
+     * the first CPU's: the configuration line after them counts them all. */
+    const struct vmx_msrs *m0 = &vmx_cpu_caps[0];
+    if (this_cpu_id() != 0 && m0->vmx && !m0->locked_off) {
+        vmx_caps_summary(m0, first, sizeof(first));
+        if (!strcmp(line, first)) {
+            log_debug("VMX: %s", line);
+            return;
+        }
+    }
     log_info("VMX: %s", line);
 }
 
