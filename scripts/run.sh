@@ -16,6 +16,18 @@
 #                          (repeatable; docs/guests.md)
 #     --guest NAME         add build/guests/NAME.bin with the command line its
 #                          source guests/NAME.asm gives on its "; module:" line
+#     --kernel FILE        a Multiboot (v1 or v2) kernel as a guest, the way
+#                          QEMU's -kernel boots it (docs/guests.md, "Run your
+#                          own kernel"); with it:
+#     --append 'TEXT'        its command line, exactly (QEMU's -append)
+#     --initrd 'F ARGS,...'  its modules (QEMU's -initrd: comma-separated,
+#                            each a file and its string)
+#     --kernel-options 'OPTS'  Keel's options for it (name= from the file's
+#                            name by default; cpus=, mem=, ...)
+#     --bare               QEMU only: no Keel; QEMU runs the kernel itself
+#                          (-kernel/-append/-initrd for Multiboot v1; GRUB's
+#                          multiboot2 from an ISO for Multiboot2, which
+#                          QEMU's -kernel does not load)
 #     --log FILE           serial log                              [build/serial.log]
 #     --timeout S          give up after S seconds                 [120]
 #     --qemu-cpu MODEL     QEMU -cpu model                         [max]
@@ -28,12 +40,15 @@
 # Exit status: Keel's own power-off status (0 ok, 1 refused, 2 panic), or
 # 124 on timeout, 125 when the emulator stopped without Keel powering off,
 # 126 when --expect-halt saw its line and the machine stayed halted.
+# With --bare: the kernel's isa-debug-exit value V (QEMU's exit status is
+# (V << 1) | 1), or 124, or 125 when QEMU stopped another way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 emu=bochs uefi=0 kvm=0 cpus=1 mem=256 cmdline= iso= log=build/serial.log timeout=120
 qemu_cpu=max bochs_cpu=corei7_skylake_x quiet=0 halt_re=
-modules=()
+modules=() kernel_args=()
+kernel= append= initrd= bare=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     --emu) emu=$2; shift ;;
@@ -45,13 +60,18 @@ while [[ $# -gt 0 ]]; do
     --iso) iso=$2; shift ;;
     --module) modules+=(--module "$2"); shift ;;
     --guest) modules+=(--guest "$2"); shift ;;
+    --kernel) kernel=$2; shift ;;
+    --append) append=$2; shift ;;
+    --initrd) initrd=$2; shift ;;
+    --kernel-options) kernel_args+=(--kernel-options "$2"); shift ;;
+    --bare) bare=1 ;;
     --log) log=$2; shift ;;
     --timeout) timeout=$2; shift ;;
     --qemu-cpu) qemu_cpu=$2; shift ;;
     --bochs-cpu) bochs_cpu=$2; shift ;;
     --quiet) quiet=1 ;;
     --expect-halt) halt_re=$2; shift ;;
-    -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "run: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -62,10 +82,20 @@ if [[ $kvm == 1 ]]; then
   [[ -w /dev/kvm ]] || { echo "run: --kvm: no /dev/kvm here (load kvm_intel, or run as a user in group kvm)" >&2; exit 2; }
   grep -qw vmx /proc/cpuinfo || { echo "run: --kvm: this CPU shows no 'vmx' flag, so KVM cannot offer nested VMX (on a VM: enable nested virtualization on its host; on hardware: enable VT-x in the firmware and load kvm_intel nested=1)" >&2; exit 2; }
 fi
+if [[ -n $kernel ]]; then
+  [[ -f $kernel ]] || { echo "run: --kernel $kernel: no such file" >&2; exit 2; }
+  kernel_args+=(--kernel "$kernel" --append "$append" --initrd "$initrd")
+elif [[ -n $append || -n $initrd || ${#kernel_args[@]} -gt 0 || $bare == 1 ]]; then
+  echo "run: --append, --initrd, --kernel-options and --bare need --kernel" >&2; exit 2
+fi
+if [[ $bare == 1 ]]; then
+  [[ $emu == qemu ]] || { echo "run: --bare needs --emu qemu" >&2; exit 2; }
+  [[ -z $iso && ${#modules[@]} -eq 0 ]] || { echo "run: --bare runs the kernel alone: no --iso, --module or --guest" >&2; exit 2; }
+fi
 scripts/setup.sh
-if [[ -z $iso ]]; then
+if [[ -z $iso && $bare == 0 ]]; then
   iso=build/keel.iso
-  scripts/mkiso.sh "${modules[@]}" "$iso" build/keel.elf "$cmdline"
+  scripts/mkiso.sh "${modules[@]}" "${kernel_args[@]}" "$iso" build/keel.elf "$cmdline"
 fi
 mkdir -p "$(dirname "$log")"
 : > "$log"
@@ -82,7 +112,16 @@ case $emu in
   qemu)
     accel=(-accel tcg -cpu "$qemu_cpu")
     [[ $kvm == 1 ]] && accel=(-enable-kvm -cpu host,+vmx)
-    args=("${accel[@]}" -m "$mem" -smp "$cpus" -cdrom "$iso" -boot d
+    boot=(-cdrom "$iso" -boot d)
+    if [[ $bare == 1 ]] && grub-file --is-x86-multiboot2 "$kernel"; then
+      iso=$work/bare.iso
+      scripts/mkiso.sh --bare "${kernel_args[@]}" "$iso"
+      boot=(-cdrom "$iso" -boot d)
+    elif [[ $bare == 1 ]]; then
+      boot=(-kernel "$kernel" -append "$append")
+      [[ -n $initrd ]] && boot+=(-initrd "$initrd")
+    fi
+    args=("${accel[@]}" -m "$mem" -smp "$cpus" "${boot[@]}"
           -display none -vga none -monitor none -no-reboot
           -serial "file:$log" -device isa-debug-exit,iobase=0xf4,iosize=0x04)
     if [[ $uefi == 1 ]]; then
@@ -147,6 +186,16 @@ pid=
 wait 2>/dev/null || true       # the tail
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 elapsed=$((ms / 1000)).$(printf '%03d' $((ms % 1000)))
+
+if [[ $bare == 1 ]]; then
+  if [[ $rc -eq 0 || $((rc % 2)) -eq 0 ]]; then
+    echo "run: qemu stopped (exit $rc) without the kernel writing to isa-debug-exit; QEMU said:" >&2
+    tail -n 5 "$work/emu.out" >&2 || true
+    exit 125
+  fi
+  [[ $quiet == 1 ]] || echo "run: qemu finished in ${elapsed}s, kernel status $((rc >> 1)) (QEMU exit $rc)" >&2
+  exit $((rc >> 1))
+fi
 
 # Keel's status: QEMU's isa-debug-exit code is status * 2 + 1; Bochs always
 # exits 1, and an ACPI power-off or reset ends QEMU with 0: then read the

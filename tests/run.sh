@@ -71,6 +71,11 @@ fi
 #   emu=qemu|bochs   cpus=N   uefi=1   cmdline='...'   timeout=S
 #   qemu_cpu=MODEL   loader=multiboot2|multiboot
 #   guests='a b'     test guests (guests/NAME.asm) loaded as GRUB modules
+#   kernel=FILE      a Multiboot kernel as a guest of Keel, with
+#   append='...'     its command line and initrd='FILE ARGS,...' its modules
+#                    (QEMU's -append and -initrd), kernel_options='...'
+#                    Keel's options for it; bare=1: QEMU runs it alone (no
+#                    Keel; status is then the kernel's isa-debug-exit value)
 # and may call, before the expectations:
 #   module 'FILE=CMDLINE'  a GRUB module with its own command line
 #   status=0|1|2|halt     Keel's expected power-off status, or halt
@@ -82,7 +87,7 @@ run_integration() {
   local file=$1 name
   name=$(basename "$file" .test)
   local emu=qemu cpus=1 uefi=0 cmdline= timeout=60 qemu_cpu=max loader=multiboot2 status=0
-  local guests=
+  local guests= kernel= append= initrd= kernel_options= bare=0
   local expects=() rejects=() counts=()
   expect() { expects+=("$1"); }
   reject() { rejects+=("$1"); }
@@ -93,15 +98,22 @@ run_integration() {
   source "$file"
 
   local iso=$out/$name.iso log=$out/$name.log
-  local guest_args=() gname
+  local guest_args=() gname kernel_args=()
   for gname in $guests; do guest_args+=(--guest "$gname"); done
   guest_args+=("${extra_modules[@]}")
-  if ! scripts/mkiso.sh --loader "$loader" "${guest_args[@]}" "$iso" build/keel.elf "$cmdline" \
-        2> "$out/$name.mkiso"; then
+  if [[ -n $kernel ]]; then
+    kernel_args=(--kernel "$kernel" --append "$append" --initrd "$initrd")
+    [[ -n $kernel_options ]] && kernel_args+=(--kernel-options "$kernel_options")
+  fi
+  local boot=(--iso "$iso")
+  if [[ $bare == 1 ]]; then
+    boot=(--bare "${kernel_args[@]}")
+  elif ! scripts/mkiso.sh --loader "$loader" "${guest_args[@]}" "${kernel_args[@]}" "$iso" \
+        build/keel.elf "$cmdline" 2> "$out/$name.mkiso"; then
     echo "FAIL $name: ISO build failed"; sed 's/^/     /' "$out/$name.mkiso"
     return 1
   fi
-  local args=(--emu "$emu" --cpus "$cpus" --iso "$iso" --log "$log" --timeout "$timeout"
+  local args=(--emu "$emu" --cpus "$cpus" "${boot[@]}" --log "$log" --timeout "$timeout"
               --qemu-cpu "$qemu_cpu" --quiet)
   [[ $uefi == 1 ]] && args+=(--uefi)
   [[ $status == halt ]] && args+=(--expect-halt "${expects[-1]}")
