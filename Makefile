@@ -18,6 +18,21 @@ UEFI    ?= 0
 # Guests for 'make run': names of guests/*.asm (their "; module:" line
 # gives the command line). GUESTS= runs Keel with none.
 GUESTS  ?= exits64 real16 prot32
+# Your own Multiboot kernel for 'make run', as QEMU's -kernel, -append and
+# -initrd take one (docs/guests.md, "Run your own kernel"): it runs instead
+# of the test guests (unless GUESTS is given too), with CPUS vCPUs.
+KERNEL  ?=
+APPEND  ?=
+MODULES ?=
+KERNEL_OPTIONS ?=
+BARE    ?= 0
+ifneq ($(KERNEL),)
+ifeq ($(origin GUESTS),file)
+GUESTS  :=
+endif
+endif
+# Through the environment, so that their quotes reach scripts/run.sh intact.
+export APPEND MODULES KERNEL_OPTIONS
 
 # V=1 shows every command.
 ifeq ($(V),1)
@@ -145,9 +160,11 @@ deps:
 	scripts/setup.sh
 
 run: deps all
-	scripts/run.sh --emu $(EMU) --cpus $(CPUS) --mem $(MEM) --timeout $(TIMEOUT) \
-	    --cmdline "$(CMDLINE)" $(if $(filter 1,$(UEFI)),--uefi) \
-	    $(foreach g,$(GUESTS),--guest $(g))
+	scripts/run.sh $(if $(filter 1,$(BARE)),--emu qemu --bare,--emu $(EMU)) --cpus $(CPUS) \
+	    --mem $(MEM) --timeout $(TIMEOUT) --cmdline "$(CMDLINE)" $(if $(filter 1,$(UEFI)),--uefi) \
+	    $(foreach g,$(GUESTS),--guest $(g)) \
+	    $(if $(KERNEL),--kernel "$(KERNEL)" --append "$$APPEND" --initrd "$$MODULES" \
+	        --kernel-options "$(if $(findstring cpus=,$(KERNEL_OPTIONS)),,cpus=$(CPUS) )$$KERNEL_OPTIONS")
 
 test: deps all unit
 	tests/run.sh
@@ -170,10 +187,12 @@ help:
 	@echo "  iso            build $(BUILD)/keel.iso (GRUB, BIOS + UEFI, serial console) with"
 	@echo "                 CMDLINE and GUESTS"
 	@echo "  run            boot the ISO in an emulator, serial console on this terminal;"
-	@echo "                 ends by itself when Keel powers off (or after TIMEOUT s)"
+	@echo "                 ends by itself when Keel powers off (or after TIMEOUT s);"
+	@echo "                 with KERNEL=, your own Multiboot kernel as Keel's guest"
 	@echo "  test           host unit tests (ASan/UBSan) + emulator boots checked line by"
 	@echo "                 line; ends with 'N passed, N failed'"
-	@echo "  guests         build the test guests ($(BUILD)/guests/*.bin)"
+	@echo "  guests         build the test guests ($(BUILD)/guests/*.bin) and the Multiboot"
+	@echo "                 test kernels (guests/multiboot/ -> $(BUILD)/guests/*.elf)"
 	@echo "  bench          exit-cost benchmark in Bochs: table, and $(BUILD)/bench.json"
 	@echo "  fuzz           run each libFuzzer harness (tests/fuzz/) for FUZZ_TIME s"
 	@echo "  unit           build the host unit tests only"
@@ -182,11 +201,20 @@ help:
 	@echo "  help           this text"
 	@echo "Variables:"
 	@echo "  EMU=bochs|qemu       emulator for 'run' (now: $(EMU)); bochs has VMX, qemu is TCG"
-	@echo "  CPUS=N               emulated CPUs (now: $(CPUS))"
+	@echo "  CPUS=N               emulated CPUs (now: $(CPUS)); with KERNEL, its vCPUs too"
 	@echo "  MEM=MiB              emulated RAM (now: $(MEM))"
 	@echo "  CMDLINE='...'        Keel command line (docs/options.md), e.g. 'loglvl=debug'"
 	@echo "  UEFI=1               with EMU=qemu: boot through OVMF (UEFI GRUB)"
 	@echo "  GUESTS='a b'         guests/*.asm to run as GRUB modules (now: $(GUESTS))"
+	@echo "  KERNEL=file.elf      'run': your Multiboot (v1 or v2) kernel as a guest of Keel,"
+	@echo "                       as QEMU's -kernel boots it (docs/guests.md, \"Run your own"
+	@echo "                       kernel\"); the test guests then run only if GUESTS is given"
+	@echo "  APPEND='...'         with KERNEL: its command line, exactly (QEMU's -append)"
+	@echo "  MODULES='f a,g b'    with KERNEL: its modules, each a file and its string,"
+	@echo "                       comma-separated (QEMU's -initrd)"
+	@echo "  KERNEL_OPTIONS='...' with KERNEL: Keel's options for it (docs/guests.md), e.g."
+	@echo "                       'name=os mem=512 time=60'; name= defaults to the file's name"
+	@echo "  BARE=1               with KERNEL: no Keel; QEMU runs the kernel itself, to compare"
 	@echo "  TIMEOUT=s            'run' gives up after this many seconds (now: $(TIMEOUT))"
 	@echo "  TESTS='pattern'      'test' runs only integration tests whose name matches"
 	@echo "  FUZZ_TIME=s          'fuzz': seconds per harness (now: $(FUZZ_TIME)); 'test' runs"

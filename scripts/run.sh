@@ -37,7 +37,8 @@
 #                          that the machine stays halted for a second, then
 #                          stop it (for the boot paths that halt on purpose)
 #
-# Exit status: Keel's own power-off status (0 ok, 1 refused, 2 panic), or
+# Exit status: Keel's own power-off status (0 ok, 1 refused, 2 panic, 3 guests
+# refused: docs/options.md), or
 # 124 on timeout, 125 when the emulator stopped without Keel powering off,
 # 126 when --expect-halt saw its line and the machine stayed halted.
 # With --bare: the kernel's isa-debug-exit value V (QEMU's exit status is
