@@ -59,7 +59,6 @@ start:
     mov es, ax
     mov ss, ax
     COM1_INIT
-    PRINTLN ""                  ; GRUB may have left its cursor mid-line
     PRINTLN "mb2-elf64: a Multiboot2 kernel in an ELF64 file"
     cmp dword [boot_magic], MB2_BOOT_MAGIC
     CHECK e, "EAX is 0x36D76289 (Multiboot2)"
