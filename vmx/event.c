@@ -185,7 +185,7 @@ void vcpu_inject_now(struct vcpu *v)
 }
 
 /* The timer: the VMX-preemption timer counts to whichever comes first,
- * the APIC timer or the time budget. It counts only in VMX non-root
+ * the APIC timer, the time budget or the watchdog (vcpu_watchdog_ticks). It counts only in VMX non-root
  * operation (its value is saved on exit): while the APIC timer is armed,
  * every entry sets it again from the TSC (VCPU_REQ_TIMER stays set), so
  * that time spent in Keel is not lost; the budget needs no such care. */
@@ -195,10 +195,12 @@ static void arm_timer(struct vcpu *v)
     if (apic && (!d || apic < d))
         d = apic;
     v->timer_deadline = d;
-    if (d && vmx_has_preemption_timer()) {
-        uint64_t now = rdtsc();
+    if (vmx_has_preemption_timer()) {
+        uint64_t now = rdtsc(), wait = d > now ? d - now : 0;
         vmwrite(VMCS_VMX_PREEMPTION_TIMER_VALUE,
-                vmx_preemption_timer_value(d > now ? d - now : 0, v->preempt_shift));
+                vmx_preemption_timer_value(d && wait < vcpu_watchdog_ticks() ? wait
+                                                                             : vcpu_watchdog_ticks(),
+                                           v->preempt_shift));
     }
 }
 

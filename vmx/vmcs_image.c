@@ -99,9 +99,10 @@ static void controls(struct vmcs_image *img, const struct vmcs_start *s)
 {
     const struct vmcs_config *cfg = s->config;
     bool long64 = s->vcpu->mode == GUEST_LONG64;
-    /* The common configuration. The VMX-preemption timer enforces the
-     * guest's time budget, when there is one (it must then keep counting
-     * across exits: "save VMX-preemption timer value"). */
+    /* The common configuration. The VMX-preemption timer, when the CPU
+     * has it, counts to the guest's next timer event (its time budget, its
+     * APIC timer, the watchdog), across exits: "save VMX-preemption timer
+     * value". */
     bool timer = s->preemption_timer != 0;
     img_set(img, VMCS_PIN_BASED_VM_EXEC_CONTROL,
             cfg->ctl[VMX_PIN] & ~(timer ? 0 : VMX_PIN_PREEMPTION_TIMER));

@@ -7,6 +7,7 @@
 #include "kernel/mm.h"
 #include "kernel/percpu.h"
 #include "vmx/guest.h"
+#include "vmx/event.h"
 #include "vmx/vmcs_image.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_ops.h"
@@ -114,7 +115,9 @@ void vmcs_build(struct vcpu *v, struct vmcs_image *img)
         .guest = &v->guest->cfg, .vcpu = &v->start, .config = &vmcs_config, .caps = &vmx_cpu_caps[this_cpu_id()],
         .host = &host, .eptp = ept_pointer(&v->guest->ept), .io_bitmap_a = io_bitmap,
         .io_bitmap_b = io_bitmap + FRAME_SIZE, .msr_bitmap = vmx_msr_bitmap(v->apicv && x2apic), .vpid = v->vpid,
-        .preemption_timer = timer && v->deadline ? vmx_preemption_timer_value(v->deadline - rdtsc(), v->preempt_shift) : 0,
+        /* Always on where the CPU has it: the budget, the APIC timer and
+         * the watchdog (vmx/event.h); the pre-entry step sets it. */
+        .preemption_timer = timer ? vmx_preemption_timer_value(vcpu_watchdog_ticks(), v->preempt_shift) : 0,
     };
     vmcs_image_build(img, &start);
 }
