@@ -359,8 +359,6 @@ int guest_config_finish(struct guest_config *g, enum guest_image kind, uint64_t 
         g->load = GUEST_LOAD_FLAT;
     if (!(g->given & GUEST_GIVEN(GUEST_OPT_ENTRY)))
         g->entry = g->load;
-    if (!g->time_s)
-        g->time_s = GUEST_TIME_DEFAULT_S;
     problems += check_flat(g, report, ctx);
     return problems ? -1 : 0;
 }

@@ -34,7 +34,6 @@
 #define GUEST_MEM_FLAT_MIB 2        /* the default RAM of a flat image */
 #define GUEST_MEM_MULTIBOOT_MIB 128 /* ... and of a Multiboot kernel */
 #define GUEST_LOAD_FLAT 0x8000      /* where a flat image goes without load= */
-#define GUEST_TIME_DEFAULT_S 60     /* a flat image's budget without time= */
 #define GUEST_TIME_MAX_S 86400
 #define GUEST_VCPUS_MAX 8
 #define GUEST_VCPUS_MAX_STR "8"

@@ -123,7 +123,7 @@ static void check_line(const char *line, unsigned flags, uint64_t image)
     ASSERT(g.entry >= g.load && g.entry - g.load < (image ? image : 1));
     ASSERT(g.mode != GUEST_REAL16 || g.load + image <= 0x100000);
     ASSERT(g.mode != GUEST_PROT32 || g.mem <= 1ull << 32);
-    ASSERT(g.time_s >= 1 && g.time_s <= GUEST_TIME_MAX_S);
+    ASSERT(g.time_s <= GUEST_TIME_MAX_S);
 }
 
 /* grub_create_loader_cmdline (grub-core/lib/cmdline.c), written again. */

@@ -80,7 +80,7 @@ TEST(flat_defaults_and_full_form)
     CHECK_EQ(g.load, 0x8000);
     CHECK_EQ(g.entry, 0x8000);
     CHECK_EQ(g.image_size, 100);
-    CHECK_EQ(g.time_s, GUEST_TIME_DEFAULT_S);
+    CHECK_EQ(g.time_s, 0);                  /* no budget without time= */
     CHECK_EQ(g.vcpus, 1);
     CHECK_EQ(g.check, 1);
     CHECK_EQ(g.brk, BREAK_NONE);
@@ -232,7 +232,7 @@ TEST(time_budget_is_optional)
     CHECK_EQ(multiboot("time=1"), 0);
     CHECK_EQ(g.time_s, 1);
     CHECK_EQ(flat("", 100), 0);
-    CHECK_EQ(g.time_s, 60);
+    CHECK_EQ(g.time_s, 0);              /* flat images too: none without time= */
     CHECK_EQ(flat("time=86400", 100), 0);
     CHECK_EQ(g.time_s, 86400);
     CHECK_EQ(parse("time=0", 0), -1);
