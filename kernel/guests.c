@@ -197,6 +197,15 @@ unsigned guests_create(const struct boot_info *bi)
         k->module = i;
         enum guest_image kind = loader_probe(image, size) == LOADER_NONE ? GUEST_IMAGE_FLAT
                                                                          : GUEST_IMAGE_MULTIBOOT;
+        if (kind == GUEST_IMAGE_FLAT && loader_foreign(image, size)) {
+            /* Not a flat image either (an ELF file with no Multiboot
+             * header, a bzImage): refused, with what the loader says of it. */
+            struct loader_boot none = { 0 };
+            struct vcpu_start unused;
+            loader_load(image, size, NULL, &none, &unused, NULL, module_report, &i);
+            log_err("module %u ('%s'): not started", i, m->cmdline);
+            continue;
+        }
         if (guest_config_parse(m->cmdline, i, &k->cfg, module_report, &i) ||
             guest_config_finish(&k->cfg, kind, size, module_report, &i)) {
             log_err("module %u ('%s'): not started", i, m->cmdline);
@@ -386,8 +395,10 @@ enum keel_status guests_summary(void)
             log_info("summary: guest %s: restarted %u time%s", g->cfg.name, g->restarts,
                      g->restarts == 1 ? "" : "s");
     }
-    for (unsigned i = 0; i < refusal_count; i++)
-        log_info("summary: module %u refused: %s", refusals[i].module, refusals[i].why);
+    for (unsigned m = 0; m < BOOT_MODULES_MAX; m++)         /* in module order */
+        for (unsigned i = 0; i < refusal_count; i++)
+            if (refusals[i].module == m)
+                log_info("summary: module %u refused: %s", m, refusals[i].why);
     if (refusal_count)
         log_info("summary: %u guest%s, %u exited, %u stopped; %u module%s refused", guest_count,
                  guest_count == 1 ? "" : "s", exited, guest_count - exited, refusal_count,

@@ -89,6 +89,23 @@ enum loader_kind loader_probe(const void *image, uint64_t size)
     return LOADER_NONE;
 }
 
+const char *loader_foreign(const void *image, uint64_t size)
+{
+    const uint8_t *b = image;
+    uint64_t off;
+    if (loader_probe(image, size) != LOADER_NONE)
+        return NULL;                    /* a loader takes it */
+    if (size >= 5 && b[0] == 0x7f && b[1] == 'E' && b[2] == 'L' && b[3] == 'F')
+        return b[4] == 2 ? "an ELF64 file" : b[4] == 1 ? "an ELF32 file" : "an ELF file";
+    /* Linux x86 boot protocol: "HdrS" at 0x202 in the setup header. */
+    if (size >= 0x206 && b[0x202] == 'H' && b[0x203] == 'd' && b[0x204] == 'r' && b[0x205] == 'S')
+        return "a Linux kernel (bzImage)";
+    for (int k = LOADER_MB1; k <= LOADER_MB2; k++)
+        if (scan((enum loader_kind)k, image, size, false, &off))
+            return "an image with a broken Multiboot header";
+    return NULL;
+}
+
 int loader_load(const void *image, uint64_t size, void *ram, const struct loader_boot *boot,
                 struct vcpu_start *start, struct loader_summary *sum, report_fn report, void *ctx)
 {
@@ -102,6 +119,9 @@ int loader_load(const void *image, uint64_t size, void *ram, const struct loader
     }
     struct load l = { .image = image, .size = size, .boot = boot, .report = report, .ctx = ctx };
     load_set_format(&l, NULL);
+    const char *what = loader_foreign(image, size);
+    if (what)
+        ksnprintf(l.what, sizeof(l.what), "%s", what);
     load_report_missing(&l, LOADER_NONE);
     return load_fail(&l);
 }

@@ -78,6 +78,13 @@ struct loader_summary {
  * Neither: LOADER_NONE (the caller treats the image as Keel's flat image). */
 enum loader_kind loader_probe(const void *image, uint64_t size);
 
+/* For an image no loader claims: is it recognisably something other
+ * than Keel's flat binary? "an ELF64 file" (no Multiboot header), "a
+ * Linux kernel (bzImage)", "an image with a broken Multiboot header" (a
+ * magic whose checksum is wrong); NULL: none of these. The caller refuses
+ * such an image, and loader_load says what it lacks. */
+const char *loader_foreign(const void *image, uint64_t size);
+
 /* Load `image` into ram[0 .. boot->mem): segments, modules, boot
  * information; fill *start (32-bit protected mode, flat segments, paging
  * and interrupts off: EIP = entry, EAX = magic, EBX = information address,

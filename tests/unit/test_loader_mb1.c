@@ -272,12 +272,41 @@ TEST(no_header_or_a_wrong_checksum_named)
     w32(&m, 0x48, 0x1234);
     CHECK_EQ(load(&m), -1);
     CHECK_EQ(rep.n, 2);
-    CHECK_HAS(rep.msg[1], "image: its Multiboot v1 magic at offset 0x40 has checksum 0x00001234, where "
+    CHECK_HAS(rep.msg[1], "an image with a broken Multiboot header: its Multiboot v1 magic at offset "
+              "0x40 has checksum 0x00001234, where "
               "0xe4524ffb would make the header's fields sum to 0");
     memset(&rep, 0, sizeof(rep));
     CHECK_EQ(loader_load_mb1(m.b, m.len, ram, &boot, &st, NULL, collect_report, &rep), -1);
     CHECK_HAS(rep.msg[0], "Multiboot v1 kernel: has no Multiboot v1 header: magic 0x1badb002, "
               "4-aligned in its first 8192 bytes");
+}
+
+/* Images that are something else than Keel's flat binaries, though no
+ * loader takes them: named, so that they are refused, not run. */
+TEST(foreign_images_named)
+{
+    guest(4 * MiB, 0);
+    img_init(&m);
+    img_fill(&m, 0, 0x400, 1);
+    CHECK(loader_foreign(m.b, m.len) == NULL);
+    memcpy(m.b, "\x7f" "ELF\x02", 5);
+    CHECK_STR(loader_foreign(m.b, m.len), "an ELF64 file");
+    CHECK_EQ(load(&m), -1);
+    CHECK_HAS(rep.msg[0], "an ELF64 file: has neither a Multiboot v1 header");
+    m.b[4] = 1;
+    CHECK_STR(loader_foreign(m.b, m.len), "an ELF32 file");
+    CHECK(loader_foreign(m.b, 4) == NULL);          /* too short to say */
+    img_init(&m);
+    img_fill(&m, 0, 0x400, 1);
+    memcpy(m.b + 0x202, "HdrS", 4);
+    CHECK_STR(loader_foreign(m.b, m.len), "a Linux kernel (bzImage)");
+    CHECK(loader_foreign(m.b, 0x205) == NULL);
+    img_init(&m);
+    img_fill(&m, 0, 0x400, 1);
+    img_mb1(&m, 0x40, 3, NULL);
+    CHECK(loader_foreign(m.b, m.len) == NULL);      /* a good header: the loader's */
+    w32(&m, 0x48, 0x1234);
+    CHECK_STR(loader_foreign(m.b, m.len), "an image with a broken Multiboot header");
 }
 
 /* Every prefix of good images: loaded or refused with a reason, and no
