@@ -68,7 +68,11 @@ int ept_map(struct ept *e, uint64_t gpa, uint64_t hpa, uint64_t size, uint64_t p
         uint64_t *entry = walk_create(e, gpa, level);
         if (!entry || *entry)
             return -1;
-        *entry = hpa | perms | EPT_MT_WB | (level ? EPT_LARGE : 0);
+        /* Write-back whatever the guest's PAT and CR0.CD say (SDM "Memory
+         * Type Used for Translated Guest-Physical Addresses"): Keel uses
+         * the same memory write-back, and a guest must not make it
+         * uncached or write-combining under Keel's feet. */
+        *entry = hpa | perms | EPT_MT_WB | EPT_IGNORE_PAT | (level ? EPT_LARGE : 0);
         e->pages[level]++;
         gpa += page;
         hpa += page;

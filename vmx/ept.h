@@ -13,6 +13,7 @@
 #define EPT_EXEC    (1ull << 2)
 #define EPT_RWX     (EPT_READ | EPT_WRITE | EPT_EXEC)
 #define EPT_MT_WB   (6ull << 3)     /* memory type of a leaf, bits 5:3 */
+#define EPT_IGNORE_PAT (1ull << 6)  /* the leaf's type wins over the guest's PAT */
 #define EPT_LARGE   (1ull << 7)     /* 1G or 2M leaf */
 #define EPT_ADDR    0x000ffffffffff000ull
 

@@ -91,11 +91,26 @@ static void set_window(struct vcpu *v, uint32_t bit, bool on)
 }
 
 /* An event to re-deliver, then an NMI: out of line, they are rare. Returns
- * the injection slot as it now is; sets *nmi_window when an NMI waits. */
+ * the injection slot as it now is; sets *nmi_window when an NMI waits,
+ * *intr_window when an interrupt to re-deliver does. */
 static __attribute__((noinline)) uint32_t inject_reinject_nmi(struct vcpu *v, uint32_t slot,
-                                                              bool *nmi_window)
+                                                              bool *nmi_window, bool *intr_window)
 {
-    if (v->reinject) {
+    if (v->reinject && (slot & INTR_INFO_VALID)) {
+        /* The exit's handler filled the slot (an exception raised by this
+         * event's delivery, reflected): an interrupt or NMI waits for its
+         * window; an exception is dropped (the one in the slot is what
+         * its delivery came to). */
+        if (INTR_INFO_TYPE(v->reinject) == INTR_TYPE_NMI) {
+            v->nmi_pending = true;
+            v->reinject = 0;
+        } else if (INTR_INFO_TYPE(v->reinject) == INTR_TYPE_EXT_INTR) {
+            *intr_window = true;
+        } else {
+            v->reinject = 0;
+        }
+    }
+    if (v->reinject && !*intr_window) {
         if (!(slot & INTR_INFO_VALID)) {
             slot = v->reinject;
             vmwrite(VMCS_VM_ENTRY_INTR_INFO_FIELD, slot);
@@ -151,7 +166,7 @@ static void inject_pending(struct vcpu *v)
     uint32_t slot = (uint32_t)vmread(VMCS_VM_ENTRY_INTR_INFO_FIELD);
     bool nmi_window = false, intr_window = false;
     if (__builtin_expect(v->reinject || v->nmi_pending, 0))
-        slot = inject_reinject_nmi(v, slot, &nmi_window);
+        slot = inject_reinject_nmi(v, slot, &nmi_window, &intr_window);
     if (v->apicv) {
         request_virtual_interrupt(v);
     } else {
@@ -166,7 +181,7 @@ static void inject_pending(struct vcpu *v)
                 vcpu_wake(v);
                 /* another one behind it? (the emulated APIC keeps which
                  * IRR words are non-empty) */
-                intr_window = v->apic.irr_words && vlapic_pending(&v->apic) >= 0;
+                intr_window = intr_window || (v->apic.irr_words && vlapic_pending(&v->apic) >= 0);
             } else {
                 intr_window = true;
             }

@@ -36,7 +36,11 @@
 #define ACTIVITY_ACTIVE 0
 #define ACTIVITY_HLT    1
 
+#define VECTOR_DB 1
 #define VECTOR_NMI 2
+#define VECTOR_AC 17
+#define DR6_BD (1u << 13)
+#define DR7_GD (1u << 13)
 #define VECTOR_UD 6
 #define VECTOR_GP 13
 void inject_exception(uint8_t vector, bool has_error_code, uint32_t error_code);

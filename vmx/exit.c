@@ -1,5 +1,6 @@
 /* The exit dispatcher (KVM: vmx_handle_exit and kvm_vmx_exit_handlers[]).
  * RIP is advanced here and nowhere else. */
+#include "arch/x86/cpu.h"
 #include "kernel/log.h"
 #include "kernel/panic.h"
 #include "kernel/mm.h"
@@ -122,14 +123,34 @@ void guest_skip_instruction(uint64_t len)
     skip_instruction(len);
 }
 
+/* Every BUDGET_CHECK_EXITS exits (exit.h), the time budget is checked
+ * against the TSC. */
+
 /* The handler for the reason, then RIP past the instruction if it says so. */
-static inline __attribute__((always_inline)) enum exit_action dispatch(struct vcpu *v, uint32_t basic)
+static inline __attribute__((always_inline)) enum exit_action handle(struct vcpu *v, uint64_t basic)
 {
     v->exits[basic]++;
     enum exit_action act = exit_handlers[basic](v);
     if (act == EXIT_NEXT_INSTRUCTION)
         skip_instruction(vmread(VMCS_VM_EXIT_INSTRUCTION_LEN));
     return act;     /* vmx/entry.asm runs the pre-entry step if a request waits */
+}
+
+/* (The reason is read again here, so that the common path keeps it in
+ * no register across the count.) */
+static __attribute__((noinline)) enum exit_action budget_check(struct vcpu *v)
+{
+    v->exits_to_check = BUDGET_CHECK_EXITS;
+    if (budget_spent(v, rdtsc()))
+        return EXIT_STOP;
+    return handle(v, EXIT_REASON_BASIC(vmread(VMCS_VM_EXIT_REASON)));
+}
+
+static inline __attribute__((always_inline)) enum exit_action dispatch(struct vcpu *v, uint64_t basic)
+{
+    if (__builtin_expect(--v->exits_to_check == 0, 0))
+        return budget_check(v);
+    return handle(v, basic);
 }
 
 /* A failed VM entry, a reason the SDM does not define, or a defined one
@@ -152,9 +173,9 @@ static __attribute__((noinline)) enum exit_action unusual_exit(struct vcpu *v, u
 
 enum exit_action vmx_handle_exit(struct vcpu *v)
 {
-    uint32_t reason = (uint32_t)vmread(VMCS_VM_EXIT_REASON);
+    uint64_t reason = vmread(VMCS_VM_EXIT_REASON);     /* 32 bits, zero-extended */
     if (__builtin_expect(reason >= EXIT_REASON_COUNT, 0))
-        return unusual_exit(v, reason);
+        return unusual_exit(v, (uint32_t)reason);
     return dispatch(v, reason);
 }
 

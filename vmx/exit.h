@@ -42,4 +42,15 @@ void vmcs_dump(const char *why);
 #include "vmx/exit_reasons.def"
 #undef EXIT_REASON
 
+/* The VMX-preemption timer counts only the guest's own time: a guest that
+ * makes Keel do the work (a CPUID loop: a few of its instructions to a
+ * hundred of Keel's) would outlive its budget many times over. So every
+ * BUDGET_CHECK_EXITS exits the budget is checked against the TSC too (two
+ * instructions an exit; a thousand exits take a millisecond or so). */
+#define BUDGET_CHECK_EXITS 1024
+
+/* Has the vCPU's time budget (time=) run out at `now`? Then the guest is
+ * stopped, saying so, and the caller returns EXIT_STOP. */
+bool budget_spent(struct vcpu *v, uint64_t now);
+
 #endif

@@ -5,6 +5,8 @@
 #include "arch/x86/cpu.h"
 #include "vmx/exit.h"
 #include "vmx/gpr.h"
+#include "vmx/vmx_ops.h"
+#include "vmx/vmcs_fields.h"
 
 #define HV_LEAF_BASE   0x40000000u
 #define HV_LEAF_MAX    0x40000001u
@@ -18,6 +20,7 @@
 #define LEAF1_EBX_APIC_ID(i) ((uint32_t)(i) << 24)
 #define LEAF1_EDX_HTT       (1u << 28)
 #define LEAF1_ECX_TSC_DEADLINE (1u << 24)
+#define LEAF1_ECX_OSXSAVE   (1u << 27)
 #define LEAF4_EAX_TOPOLOGY  0xffffc000u     /* bits 31:14: cores and sharing threads */
 #define LEVEL_TYPE_SMT  1
 #define LEVEL_TYPE_CORE 2
@@ -45,6 +48,10 @@ static __attribute__((noinline)) enum exit_action topology(struct vcpu *v, uint3
         r->ecx &= ~(X86_FEATURE_VMX_ECX | X86_FEATURE_MONITOR_ECX);
         r->ecx |= X86_FEATURE_HYPERVISOR_ECX | LEAF1_ECX_TSC_DEADLINE;  /* the APIC emulates it */
         r->ebx = (r->ebx & 0xffff) | LEAF1_EBX_COUNT(n) | LEAF1_EBX_APIC_ID(id);
+        /* OSXSAVE mirrors the guest's CR4, not Keel's (SDM CPUID 01H ECX[27]). */
+        r->ecx &= ~LEAF1_ECX_OSXSAVE;
+        if (vmread(VMCS_GUEST_CR4) & X86_CR4_OSXSAVE)
+            r->ecx |= LEAF1_ECX_OSXSAVE;
         r->edx |= LEAF1_EDX_HTT;
         break;
     case 4:

@@ -53,9 +53,13 @@ static enum exit_action guest_write_cr0(struct vcpu *v, uint64_t val)
     if ((val >> 32) || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)) ||
         ((val & X86_CR0_NW) && !(val & X86_CR0_CD)))
         return gp();            /* SDM: MOV to CR0 #GP conditions */
-    uint64_t efer = vmread(VMCS_GUEST_IA32_EFER);
-    bool pg_on = (val & X86_CR0_PG) && !(vmread(VMCS_GUEST_CR0) & X86_CR0_PG);
-    bool pg_off = !(val & X86_CR0_PG) && (vmread(VMCS_GUEST_CR0) & X86_CR0_PG);
+    uint64_t efer = vmread(VMCS_GUEST_IA32_EFER), old = vmread(VMCS_GUEST_CR0);
+    bool pg_on = (val & X86_CR0_PG) && !(old & X86_CR0_PG);
+    bool pg_off = !(val & X86_CR0_PG) && (old & X86_CR0_PG);
+    /* Leaving paging from 64-bit code: #GP, before anything changes (only
+     * compatibility mode may leave IA-32e mode). */
+    if (pg_off && (vmread(VMCS_GUEST_CS_AR_BYTES) & VMX_AR_L))
+        return gp();
     if (pg_on && (efer & X86_EFER_LME)) {
         /* Entering IA-32e mode: LMA and the entry control follow. */
         if (!(vmread(VMCS_GUEST_CR4) & X86_CR4_PAE))
@@ -70,23 +74,31 @@ static enum exit_action guest_write_cr0(struct vcpu *v, uint64_t val)
         vmwrite(VMCS_VM_ENTRY_CONTROLS,
                 vmread(VMCS_VM_ENTRY_CONTROLS) & ~VMX_ENTRY_IA32E_MODE_GUEST);
     }
-    if (pg_off && (vmread(VMCS_GUEST_CS_AR_BYTES) & VMX_AR_L))
-        return gp();            /* leaving paging from 64-bit code */
     vmwrite(VMCS_CR0_READ_SHADOW, val);
     /* CD and NW stay in the read shadow only: the CPU's caches stay on. */
     vmwrite(VMCS_GUEST_CR0, ((val | fixed0) & fixed1) & ~(X86_CR0_CD | X86_CR0_NW));
+    /* A MOV to CR0 that changes PG (or WP) invalidates the TLB (SDM
+     * "Invalidation of TLBs and Paging-Structure Caches"); the CPU does
+     * not do it for a write Keel makes to the VMCS: the guest's VPID. */
+    if ((val ^ old) & (X86_CR0_PG | X86_CR0_WP))
+        vpid_flush(v->vpid);
     return EXIT_NEXT_INSTRUCTION;
 }
 
+#define CR4_TLB_BITS (X86_CR4_PSE | X86_CR4_PAE | X86_CR4_PGE | X86_CR4_PCIDE | X86_CR4_SMEP)
+
 static enum exit_action guest_write_cr4(struct vcpu *v, uint64_t val)
 {
-    (void)v;
     const struct vmx_msrs *m = &vmx_cpu_caps[this_cpu_id()];
     /* VMXE: the guest sees no VMX. Bits VMX does not allow: reserved. */
-    if ((val & X86_CR4_VMXE) || (val & ~m->msr[VMXCAP_CR4_FIXED1]))
+    if ((val & X86_CR4_VMXE) || (val & ~m->msr[VMXCAP_CR4_FIXED1]) || (val >> 32))
         return gp();
+    uint64_t old = vmread(VMCS_CR4_READ_SHADOW);
     vmwrite(VMCS_CR4_READ_SHADOW, val);
     vmwrite(VMCS_GUEST_CR4, val | m->msr[VMXCAP_CR4_FIXED0]);
+    /* PGE, PAE, PSE, PCIDE, SMEP changes invalidate the TLB as CR0.PG does. */
+    if ((val ^ old) & CR4_TLB_BITS)
+        vpid_flush(v->vpid);
     return EXIT_NEXT_INSTRUCTION;
 }
 
@@ -134,28 +146,37 @@ enum exit_action exit_cr_access(struct vcpu *v)
 #define DR_Q_FROM      (1u << 4)
 #define DR_Q_GPR(q)    (((q) >> 8) & 0xf)
 
-/* Debug registers are kept per vCPU but not loaded into the CPU: guests
- * can use them as storage, not (yet) as breakpoints. */
+/* The guest's debug registers: DR0-DR3 are the CPU's own while its vCPU
+ * runs (Keel uses none: vcpu_run loads them, and clears them after), so
+ * hardware breakpoints work in the guest; DR7 is in the VMCS (the debug
+ * controls are loaded at entry); DR6 is kept here: a #DB exit reports
+ * what the CPU would have put there (exit_exception_nmi). MOV DR is
+ * privileged (SDM "MOV-Move to/from Debug Registers": #GP at CPL > 0),
+ * and DR6/DR7 take no bits above 31. */
 enum exit_action exit_dr_access(struct vcpu *v)
 {
     uint64_t q = vmread(VMCS_EXIT_QUALIFICATION);
     unsigned dr = DR_Q_NUMBER(q), reg = DR_Q_GPR(q);
+    if (VMX_AR_DPL(vmread(VMCS_GUEST_SS_AR_BYTES)) != 0)
+        return gp();            /* CPL > 0 */
     if (dr == 4 || dr == 5)
         dr += 2;                /* CR4.DE = 0 (with DE = 1 the CPU raised #UD): DR6, DR7 */
     if (q & DR_Q_FROM) {
-        uint64_t val = dr < 4 ? v->dr[dr] : dr == 6 ? (v->dr6 | 0xffff0ff0ull)
+        uint64_t val = dr < 4 ? v->dr[dr] : dr == 6 ? (v->dr6 | DR6_FIXED_1)
                                                     : vmread(VMCS_GUEST_DR7);
         gpr_set(v, reg, val & guest_word_mask());
     } else {
-        uint64_t val = gpr_get(v, reg);
-        if (dr < 4)
+        uint64_t val = gpr_get(v, reg) & guest_word_mask();
+        if (dr < 4) {
             v->dr[dr] = val;
-        else if (dr == 6)
-            v->dr6 = val;
-        else if ((val & guest_word_mask()) >> 32)
+            write_dr(dr, val);
+        } else if (val >> 32) {
             return gp();
-        else
-            vmwrite(VMCS_GUEST_DR7, (val & guest_word_mask()) | 0x400);
+        } else if (dr == 6) {
+            v->dr6 = val;
+        } else {
+            vmwrite(VMCS_GUEST_DR7, val | DR7_FIXED_1);
+        }
     }
     return EXIT_NEXT_INSTRUCTION;
 }

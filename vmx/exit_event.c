@@ -11,11 +11,44 @@
 #include "vmx/vmx_ops.h"
 #include "vmx/gpr.h"
 
+/* #DB or #AC (the exception bitmap, vmcs_image.c): delivered to the guest
+ * as the CPU would have, after an event whose delivery it interrupted is
+ * kept for re-delivery (an exception there is dropped: this one came of
+ * its delivery, as the CPU would deliver it). #DB: the exit qualification
+ * holds the DR6 bits the CPU did not write (SDM "Exit Qualification for
+ * Debug Exceptions"); a #DB from ICEBP (INT1) goes back as the privileged
+ * software exception it was, with its length. */
+static enum exit_action reflect_exception(struct vcpu *v, uint32_t info)
+{
+    event_save_vectoring(v);
+    unsigned vector = INTR_INFO_VECTOR(info);
+    if (vector == VECTOR_AC) {
+        inject_exception(VECTOR_AC, true, 0);
+        return EXIT_RESUME;
+    }
+    uint64_t q = vmread(VMCS_EXIT_QUALIFICATION);
+    v->dr6 |= q & DR6_STATUS;
+    if (q & DR6_BD)             /* general detect: DR7.GD clears (SDM "Debug Control Register") */
+        vmwrite(VMCS_GUEST_DR7, vmread(VMCS_GUEST_DR7) & ~DR7_GD);
+    if (INTR_INFO_TYPE(info) == INTR_TYPE_PRIV_SW_EXC) {
+        vmwrite(VMCS_VM_ENTRY_INSTRUCTION_LEN, vmread(VMCS_VM_EXIT_INSTRUCTION_LEN));
+        vmwrite(VMCS_VM_ENTRY_INTR_INFO_FIELD,
+                INTR_INFO_VALID | INTR_TYPE_PRIV_SW_EXC << 8 | VECTOR_DB);
+    } else {
+        inject_exception(VECTOR_DB, false, 0);
+    }
+    return EXIT_RESUME;
+}
+
 enum exit_action exit_exception_nmi(struct vcpu *v)
 {
     uint32_t info = (uint32_t)vmread(VMCS_VM_EXIT_INTR_INFO);
-    if (INTR_INFO_TYPE(info) != INTR_TYPE_NMI)
-        return exit_unexpected(v);      /* the exception bitmap is empty */
+    if (INTR_INFO_TYPE(info) != INTR_TYPE_NMI) {
+        unsigned vector = INTR_INFO_VECTOR(info);
+        if (vector == VECTOR_DB || vector == VECTOR_AC)
+            return reflect_exception(v, info);
+        return exit_unexpected(v);      /* only #DB and #AC are in the bitmap */
+    }
     event_save_vectoring(v);
     if (smp_stopping)
         smp_nmi_stop();                 /* another CPU is stopping the machine */
@@ -69,13 +102,17 @@ enum exit_action exit_preemption_timer(struct vcpu *v)
     uint64_t now = rdtsc();
     vapic_timer_check(v, now);
     vcpu_request_self(v, VCPU_REQ_TIMER);       /* it has run out: set it again */
-    if (v->deadline && now >= v->deadline) {
-        guest_stop(v->guest, "still running after its %llu s time budget (time=), at RIP 0x%llx",
-                   (unsigned long long)v->guest->cfg.time_s,
-                   (unsigned long long)vmread(VMCS_GUEST_RIP));
-        return EXIT_STOP;
-    }
-    return EXIT_RESUME;
+    return budget_spent(v, now) ? EXIT_STOP : EXIT_RESUME;
+}
+
+bool budget_spent(struct vcpu *v, uint64_t now)
+{
+    if (!v->deadline || now < v->deadline)
+        return false;
+    guest_stop(v->guest, "still running after its %llu s time budget (time=), at RIP 0x%llx",
+               (unsigned long long)v->guest->cfg.time_s,
+               (unsigned long long)vmread(VMCS_GUEST_RIP));
+    return true;
 }
 
 /* HLT waits in the guest, in the HLT activity state, until the pre-entry

@@ -70,6 +70,7 @@ struct vcpu {
     uint8_t preempt_shift;          /* VMX-preemption timer rate (IA32_VMX_MISC 4:0) */
     uint64_t timer_deadline;        /* TSC of the next timer event (APIC or budget) */
     uint64_t deadline;              /* TSC at which its time budget runs out; 0: none */
+    uint32_t exits_to_check;        /* exits until the budget is checked (vmx/exit.c) */
     uint64_t dr[4], dr6;            /* debug registers: kept, not loaded */
     uint64_t pat;                   /* IA32_PAT when the VMCS has no field for it */
     unsigned msr_refusals;

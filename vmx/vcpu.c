@@ -20,8 +20,9 @@
 #include "vmx/vmx_ops.h"
 
 /* What VM exits leave with the CPU and the next guest on it must not see:
- * extended state (x87, SSE, AVX, ..., PKRU) and XCR0, CR2, and the MSRs
- * guests use directly (vmcs_setup.c). Reset them all. */
+ * extended state (x87, SSE, AVX, ..., PKRU) and XCR0, CR2, DR0-DR3 and
+ * the MSRs guests use directly (vmcs_setup.c). Reset them all, before a
+ * vCPU runs and after. */
 #define MXCSR_DEFAULT 0x1f80
 #define FXSAVE_MXCSR_OFFSET 24
 #define XSAVE_AREA_FRAMES 4
@@ -37,6 +38,8 @@ static void scrub_cpu_state(const struct guest *g, struct percpu *cpu)
     for (unsigned i = 0; i < GUEST_UNSWITCHED_MSRS; i++)
         wrmsr(guest_unswitched_msrs[i], 0);
     write_cr2(0);
+    for (unsigned i = 0; i < 4; i++)
+        write_dr(i, 0);
     /* An all-zero area (but for MXCSR) restores every component to its
      * initial state: XRSTOR with XSTATE_BV = 0, or FXRSTOR. One per CPU. */
     if (!cpu->xsave_init) {
@@ -129,6 +132,11 @@ void vcpu_run(struct vcpu *v)
             (sizeof(struct vmcs_image) + FRAME_SIZE - 1) / FRAME_SIZE, FRAME_SIZE);
     if (g->state != GUEST_RUNNING || !load_vmcs(v))
         return;
+    /* Before the first guest on this CPU too: what the firmware or Keel
+     * left (x87 control word, SFMASK, ...) is not the guest's to see. */
+    scrub_cpu_state(g, cpu);
+    for (unsigned i = 0; i < 4; i++)
+        write_dr(i, v->dr[i]);          /* the guest's breakpoints (vmx/exit_cr.c) */
     __atomic_store_n(&cpu->vcpu, v, __ATOMIC_SEQ_CST);    /* kicks reach it from now on */
     v->preempt_shift = vmx_cpu_caps[this_cpu_id()].msr[VMXCAP_MISC] & 0x1f;
     bool timer = vmx_has_preemption_timer();
@@ -142,8 +150,10 @@ void vcpu_run(struct vcpu *v)
         }
         /* The time budget counts from the vCPU's first instruction, not
          * from its wait (behind an earlier guest, or for SIPI). */
-        if (first)
+        if (first) {
             v->deadline = timer && g->cfg.time_s ? tsc_deadline(g->cfg.time_s * 1000000) : 0;
+            v->exits_to_check = BUDGET_CHECK_EXITS;
+        }
         if (!load_start_state(v))
             break;
         if (first)

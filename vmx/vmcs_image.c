@@ -127,8 +127,14 @@ static void controls(struct vmcs_image *img, const struct vmcs_start *s)
         img_set(img, VMCS_VMX_PREEMPTION_TIMER_VALUE, s->preemption_timer);
     img_set(img, VMCS_VM_ENTRY_CONTROLS,
             cfg->ctl[VMX_ENTRY] | (long64 ? VMX_ENTRY_IA32E_MODE_GUEST : 0));
+    /* #DB and #AC exit, to be reflected (vmx/exit_event.c): a guest
+     * whose delivery of one raises it again (a data breakpoint on its own
+     * #DB frame, a misaligned #AC frame: the CVE-2015-8104 and -5307
+     * patterns) then loops through Keel, where its budget and a stop
+     * reach it, not inside the CPU for ever (KVM and Xen do the same). */
+    img_set(img, VMCS_EXCEPTION_BITMAP, 1u << 1 | 1u << 17);
     static const uint32_t zero[] = {
-        VMCS_EXCEPTION_BITMAP, VMCS_PAGE_FAULT_ERROR_CODE_MASK, VMCS_PAGE_FAULT_ERROR_CODE_MATCH,
+        VMCS_PAGE_FAULT_ERROR_CODE_MASK, VMCS_PAGE_FAULT_ERROR_CODE_MATCH,
         VMCS_CR3_TARGET_COUNT, VMCS_VM_EXIT_MSR_STORE_COUNT, VMCS_VM_EXIT_MSR_LOAD_COUNT,
         VMCS_VM_ENTRY_MSR_LOAD_COUNT, VMCS_VM_ENTRY_INTR_INFO_FIELD, VMCS_TSC_OFFSET,
     };

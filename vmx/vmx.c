@@ -135,3 +135,12 @@ void vmx_shutdown(void)
         if (cpus[i]->vmx_on)
             smp_call(cpus[i], disable_here, NULL);
 }
+
+void vpid_flush(uint16_t vpid)
+{
+    bool single = vmcs_config.ept_vpid & VMX_EPT_VPID(INVVPID_SINGLE);
+    enum vmx_result r = invvpid(single ? INVVPID_SINGLE_CONTEXT : INVVPID_ALL_CONTEXT, vpid);
+    if (r != VMX_SUCCEED)
+        panic("INVVPID (%s-context, VPID %u) failed: %s", single ? "single" : "all", vpid,
+              vmx_result_name(r));
+}

@@ -22,6 +22,11 @@ static inline bool vmx_has_preemption_timer(void)
            (vmcs_config.ctl[VMX_EXIT] & VMX_EXIT_SAVE_PREEMPT_TIMER);
 }
 
+/* Invalidate what the CPU cached of one VPID's linear translations (a
+ * guest's paging change that Keel emulates): single-context INVVPID where
+ * every CPU has it, else all-context (required). */
+void vpid_flush(uint16_t vpid);
+
 /* APIC virtualization for guests: the CPUs have every control it needs,
  * and apicv=off did not turn it off. */
 static inline bool vmx_has_apicv(void)

@@ -83,6 +83,22 @@ static inline enum vmx_result invept(uint64_t type, uint64_t eptp)
     return vmx_flags(cf, zf);
 }
 
+struct invvpid_desc {
+    uint64_t vpid, linear_address;
+};
+
+#define INVVPID_SINGLE_CONTEXT 1
+#define INVVPID_ALL_CONTEXT 2
+
+static inline enum vmx_result invvpid(uint64_t type, uint16_t vpid)
+{
+    struct invvpid_desc d = { vpid, 0 };
+    uint8_t cf, zf;
+    asm volatile("invvpid %2, %3; setc %0; setz %1"
+                 : "=qm"(cf), "=qm"(zf) : "m"(d), "r"(type) : "cc", "memory");
+    return vmx_flags(cf, zf);
+}
+
 static inline const char *vmx_result_name(enum vmx_result r)
 {
     return r == VMX_SUCCEED ? "VMsucceed" : r == VMX_FAIL_INVALID ? "VMfailInvalid (CF=1)"

@@ -49,6 +49,17 @@ DEFINE_CR(3)
 DEFINE_CR(4)
 #undef DEFINE_CR
 
+/* DR0-DR3 by number (the guest's, while its vCPU runs: vmx/exit_cr.c). */
+static inline void write_dr(unsigned n, uint64_t v)
+{
+    switch (n) {
+    case 0: asm volatile("mov %0, %%db0" : : "r"(v)); break;
+    case 1: asm volatile("mov %0, %%db1" : : "r"(v)); break;
+    case 2: asm volatile("mov %0, %%db2" : : "r"(v)); break;
+    case 3: asm volatile("mov %0, %%db3" : : "r"(v)); break;
+    }
+}
+
 static inline uint64_t read_rflags(void)
 {
     uint64_t v;

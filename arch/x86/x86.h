@@ -14,10 +14,20 @@
 #define X86_CR0_NW   (1ull << 29)
 #define X86_CR0_CD   (1ull << 30)
 #define X86_CR0_PG   (1ull << 31)
+#define X86_CR4_PSE  (1ull << 4)
 #define X86_CR4_PAE  (1ull << 5)
+#define X86_CR4_PGE  (1ull << 7)
 #define X86_CR4_VMXE (1ull << 13)
 #define X86_CR4_PCIDE (1ull << 17)
 #define X86_CR4_OSXSAVE (1ull << 18)
+#define X86_CR4_SMEP (1ull << 20)
+#define X86_CR0_AM   (1ull << 18)
+#define X86_RFLAGS_AC (1ull << 18)
+/* DR6 and DR7 bits that always read 1 (SDM "Debug Status Register (DR6)",
+ * "Debug Control Register (DR7)"), and the #DB status bits: B0-B3, BD, BS. */
+#define DR6_FIXED_1 0xffff0ff0ull
+#define DR7_FIXED_1 0x400ull
+#define DR6_STATUS  0x600full
 #define X86_EFER_SCE (1ull << 0)
 #define X86_EFER_LME (1ull << 8)
 #define X86_EFER_LMA (1ull << 10)

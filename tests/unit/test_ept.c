@@ -60,7 +60,7 @@ TEST(two_megabytes_with_a_2m_page)
     CHECK(!ept_translate(&e, 2 << 20, &h, &p, &s));
     /* A leaf is write-back with the large-page bit. */
     uint64_t pde = table(NULL, table(NULL, table(NULL, e.root)[0] & EPT_ADDR)[0] & EPT_ADDR)[0];
-    CHECK_EQ(pde, 0x40000000 | EPT_RWX | EPT_MT_WB | EPT_LARGE);
+    CHECK_EQ(pde, 0x40000000 | EPT_RWX | EPT_MT_WB | EPT_IGNORE_PAT | EPT_LARGE);
 }
 
 TEST(largest_pages_that_fit)
