@@ -9,6 +9,7 @@
 #include "vmx/exit.h"
 #include "vmx/guest.h"
 #include "vmx/hypercall.h"
+#include "vmx/spec_ctrl.h"
 #include "vmx/vmcs_fields.h"
 
 #define CONST(name, value) asm volatile("\n.ascii \"->" #name " %0\"" : : "i"((long)(value)))
@@ -28,6 +29,11 @@ void asm_consts(void)
     CONST(EXIT_STOP, EXIT_STOP);
     CONST(VMX_FAIL_INVALID, VMX_FAIL_INVALID);
     CONST(VMX_FAIL_VALID, VMX_FAIL_VALID);
+    /* vmx/entry.asm, the mitigated loop: what spec_init decided */
+    CONST(SPEC_L1D_FLUSH, offsetof(struct spec_mitigations, l1d_flush_on_entry));
+    CONST(SPEC_VERW, offsetof(struct spec_mitigations, verw_on_entry));
+    CONST(SPEC_RSB_FILL, offsetof(struct spec_mitigations, rsb_fill_on_exit));
+    CONST(MSR_IA32_FLUSH_CMD, MSR_IA32_FLUSH_CMD);
     /* boot/: control-register and EFER bits */
     CONST(CR0_PE, X86_CR0_PE);
     CONST(CR0_WP, X86_CR0_WP);

@@ -11,6 +11,7 @@
 #include "arch/x86/desc.h"
 
 struct vcpu;
+struct guest;
 struct vmcs_image;
 
 struct percpu {
@@ -28,6 +29,7 @@ struct percpu {
     bool vmx_on;
     uint64_t vmxon_region;
     struct vcpu *vcpu;              /* the vCPU this CPU runs, or NULL */
+    const struct guest *last_guest; /* the guest it ran last (IBPB between guests) */
     struct vmcs_image *vmcs_image;  /* scratch: a start state, a failed entry */
     uint64_t xsave_init;            /* an XSAVE area in the initial state */
     uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));

@@ -31,17 +31,66 @@
     mov rdi, [rdi + GR_RDI]
 %endmacro
 
-bits 64
-section .text
-global vmx_run
-global vmx_exit_stub
-extern vmx_handle_exit
-extern vcpu_pre_entry
+; ------------------------------------------------------------------ mitigations
+; Only vmx_run_mitigated's copy of the loop has these (vmx/spec_ctrl.h):
+; a CPU that needs none runs the plain loop, not a compare more.
+
+; FILL_RSB: overwrite the 32-entry return stack buffer with harmless
+; targets, so that Keel's RETs after a VM exit use no prediction the
+; guest left (Linux's __FILL_RETURN_BUFFER). Clobbers rax.
+%macro FILL_RSB 0
+    mov eax, 16
+%%loop:
+    call %%call1
+%%trap1:
+    pause
+    lfence
+    jmp %%trap1
+%%call1:
+    call %%call2
+%%trap2:
+    pause
+    lfence
+    jmp %%trap2
+%%call2:
+    dec eax
+    jnz %%loop
+    add rsp, 32 * 8
+%endmacro
+
+; MITIGATE_ENTRY: before VMLAUNCH/VMRESUME, with the guest's registers
+; loaded (no register is clobbered): the L1D flush or VERW, as decided.
+%macro MITIGATE_ENTRY 0
+    cmp byte [rel spec + SPEC_L1D_FLUSH], 0
+    je %%verw
+    push rax
+    push rcx
+    push rdx
+    mov ecx, MSR_IA32_FLUSH_CMD
+    mov eax, 1                  ; L1D_FLUSH
+    xor edx, edx
+    wrmsr
+    pop rdx
+    pop rcx
+    pop rax
+    jmp %%done
+%%verw:
+    cmp byte [rel spec + SPEC_VERW], 0
+    je %%done
+    verw [rel verw_selector]    ; MD_CLEAR: clears the CPU buffers
+%%done:
+%endmacro
+
+; RUN_LOOP suffix, mitigated: vmx_run<suffix> and its exit stub
+; vmx_exit_stub<suffix> (HOST_RIP of the VMCSs that run with it).
+%macro RUN_LOOP 2
+global vmx_run%1
+global vmx_exit_stub%1
 
 ; enum vmx_result vmx_run(struct vcpu *vcpu [rdi]): VMX_SUCCEED when
 ; vmx_handle_exit said stop; VMX_FAIL_INVALID or VMX_FAIL_VALID when
 ; VMLAUNCH/VMRESUME failed.
-vmx_run:
+vmx_run%1:
     push rbp
     push rbx
     push r12
@@ -51,26 +100,32 @@ vmx_run:
     push rdi                    ; the vCPU, at [HOST_RSP] on every exit
     mov rax, VMCS_HOST_RSP
     vmwrite rax, rsp
-    jna .failed                 ; CF or ZF: VMfailInvalid / VMfailValid
-.enter:
+    jna .failed%1               ; CF or ZF: VMfailInvalid / VMfailValid
+.enter%1:
     mov rdi, [rsp]
-.enter_vcpu:                    ; rdi: the vCPU
+.enter_vcpu%1:                  ; rdi: the vCPU
     cmp byte [rdi + VCPU_LAUNCHED], 0
-    je .launch
+    je .launch%1
     LOAD_GUEST_GPRS
+  %if %2
+    MITIGATE_ENTRY
+  %endif
     vmresume
-    jmp .failed
-.launch:                        ; once: the exits after it find the flag set
+    jmp .failed%1
+.launch%1:                      ; once: the exits after it find the flag set
     mov byte [rdi + VCPU_LAUNCHED], 1
     LOAD_GUEST_GPRS
+  %if %2
+    MITIGATE_ENTRY
+  %endif
     vmlaunch
     mov rdi, [rsp]              ; MOV keeps the flags .failed reads
     mov byte [rdi + VCPU_LAUNCHED], 0
-.failed:                        ; only reached when the entry did not happen
+.failed%1:                      ; only reached when the entry did not happen
     mov eax, VMX_FAIL_VALID     ; ZF ...
-    jnc .out
+    jnc .out%1
     mov eax, VMX_FAIL_INVALID   ; ... unless CF
-.out:
+.out%1:
     add rsp, 8
     pop r15
     pop r14
@@ -81,7 +136,7 @@ vmx_run:
     ret
 
 ; HOST_RIP: the CPU arrives here on every VM exit, RSP = HOST_RSP.
-vmx_exit_stub:
+vmx_exit_stub%1:
     push rdi                    ; the guest's RDI
     mov rdi, [rsp + 8]          ; the vCPU
     mov [rdi + GR_RAX], rax
@@ -99,19 +154,38 @@ vmx_exit_stub:
     mov [rdi + GR_R14], r14
     mov [rdi + GR_R15], r15
     pop qword [rdi + GR_RDI]
+  %if %2
+    cmp byte [rel spec + SPEC_RSB_FILL], 0
+    je .no_rsb%1
+    FILL_RSB
+.no_rsb%1:
+  %endif
     call vmx_handle_exit        ; RSP is 16-byte aligned here
     mov rdi, [rsp]
     cmp dword [rdi + VCPU_REQUESTS], 0
-    jne .pre_entry              ; a request waits: the pre-entry step (vmx/event.c)
-.decided:
+    jne .pre_entry%1            ; a request waits: the pre-entry step (vmx/event.c)
+.decided%1:
     cmp eax, EXIT_STOP
-    jne vmx_run.enter_vcpu
+    jne vmx_run%1.enter_vcpu%1
     xor eax, eax                ; VMX_SUCCEED
-    jmp vmx_run.out
-.pre_entry:
+    jmp vmx_run%1.out%1
+.pre_entry%1:
     mov esi, eax
     call vcpu_pre_entry         ; (vcpu, action) -> action
     mov rdi, [rsp]
-    jmp .decided
+    jmp .decided%1
+%endmacro
+
+bits 64
+section .text
+extern vmx_handle_exit
+extern vcpu_pre_entry
+extern spec
+
+RUN_LOOP , 0                    ; vmx_run, vmx_exit_stub: the plain loop
+RUN_LOOP _mitigated, 1          ; vmx_run_mitigated, vmx_exit_stub_mitigated
+
+section .rodata
+verw_selector: dw 0x10          ; any writable data selector: Keel's data segment
 
 section .note.GNU-stack noalloc noexec nowrite progbits

@@ -206,5 +206,9 @@ uint64_t vmx_msr_bitmap(bool x2apic_virtualized);
  * then, or the VMfail of a VMLAUNCH/VMRESUME that did not happen. */
 enum vmx_result vmx_run(struct vcpu *v);
 void vmx_exit_stub(void);
+/* The same loop with the speculation mitigations spec_init chose
+ * (vmx/spec_ctrl.h): on CPUs that need them. */
+enum vmx_result vmx_run_mitigated(struct vcpu *v);
+void vmx_exit_stub_mitigated(void);
 
 #endif

@@ -12,6 +12,7 @@
 #include "vmx/dev/devices.h"
 #include "vmx/entry_check.h"
 #include "vmx/event.h"
+#include "vmx/spec_ctrl.h"
 #include "vmx/exit.h"
 #include "vmx/vapic.h"
 #include "vmx/vmcs_fields.h"
@@ -135,6 +136,11 @@ void vcpu_run(struct vcpu *v)
     /* Before the first guest on this CPU too: what the firmware or Keel
      * left (x87 control word, SFMASK, ...) is not the guest's to see. */
     scrub_cpu_state(g, cpu);
+    /* Branch predictions another guest trained on this CPU are not this
+     * one's to use (IBPB, where spec_init chose it). */
+    if (spec.ibpb_between_guests && cpu->last_guest != g)
+        wrmsr(MSR_IA32_PRED_CMD, 1);
+    cpu->last_guest = g;
     for (unsigned i = 0; i < 4; i++)
         write_dr(i, v->dr[i]);          /* the guest's breakpoints (vmx/exit_cr.c) */
     __atomic_store_n(&cpu->vcpu, v, __ATOMIC_SEQ_CST);    /* kicks reach it from now on */
@@ -164,7 +170,8 @@ void vcpu_run(struct vcpu *v)
             bench_first_entry();
         enum vmx_result r = VMX_SUCCEED;
         if (vcpu_pre_entry(v, EXIT_RESUME) != EXIT_STOP)
-            r = vmx_run(v);                 /* until a handler says stop */
+            r = spec_on_entry_path(&spec) ? vmx_run_mitigated(v)
+                                          : vmx_run(v);    /* until a handler says stop */
         if (r != VMX_SUCCEED) {
             vmx_entry_failed(v, r);
             break;

@@ -8,6 +8,7 @@
 #include "kernel/percpu.h"
 #include "vmx/guest.h"
 #include "vmx/event.h"
+#include "vmx/spec_ctrl.h"
 #include "vmx/vmcs_image.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_ops.h"
@@ -99,7 +100,8 @@ static struct vmcs_host this_host(void)
         .efer = rdmsr(MSR_IA32_EFER), .pat = rdmsr(MSR_IA32_PAT),
         .gdtr_base = gdtr.base, .idtr_base = idtr.base,
         .tr_base = (uint64_t)(uintptr_t)&cpu->tss, .gs_base = (uint64_t)(uintptr_t)cpu,
-        .rip = (uint64_t)(uintptr_t)vmx_exit_stub,
+        .rip = (uint64_t)(uintptr_t)(spec_on_entry_path(&spec) ? vmx_exit_stub_mitigated
+                                                                : vmx_exit_stub),
     };
 }
 

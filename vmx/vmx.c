@@ -14,6 +14,7 @@
 #include "kernel/smp.h"
 #include "vmx/caps.h"
 #include "vmx/guest.h"
+#include "vmx/spec_ctrl.h"
 
 struct vmcs_config vmcs_config;
 struct vmx_msrs vmx_cpu_caps[CPUS_MAX];
@@ -117,6 +118,7 @@ void vmx_init(bool report)
              !keel_options.apicv ? "emulated (apicv=off)" :
              "emulated (the CPUs lack a control APIC virtualization needs)");
     vmx_bitmaps_init();
+    spec_init();                        /* speculation mitigations (spec_ctrl.h) */
 
     unsigned on = 0;
     for (unsigned i = 0; i < cpu_count; i++) {
