@@ -218,7 +218,7 @@ help:
 	@echo "  TIMEOUT=s            'run' gives up after this many seconds (now: $(TIMEOUT))"
 	@echo "  TESTS='pattern'      'test' runs only integration tests whose name matches"
 	@echo "  FUZZ_TIME=s          'fuzz': seconds per harness (now: $(FUZZ_TIME)); 'test' runs"
-	@echo "                       each for 4 s (FUZZ_TIME=0 make test: none)"
+	@echo "                       each for 20 s (FUZZ_TIME=0 make test: none)"
 	@echo "  FUZZ=name            'fuzz': only tests/fuzz/fuzz_NAME.c"
 	@echo "  CROSS_COMPILE=pfx    toolchain prefix, e.g. x86_64-elf-"
 	@echo "  BUILD=dir            output directory (now: $(BUILD))"

@@ -10,7 +10,7 @@
 # for SECONDS (default 10) from its corpus: build/fuzz/corpus/NAME (kept
 # between runs, grows) plus the seeds in tests/fuzz/corpus/NAME/. One line
 # per target:
-#   ok   fuzz/NAME (N runs, T s)
+#   ok   fuzz/NAME (N runs, T s, R/s)
 #   FAIL fuzz/NAME: <reason> (input: build/fuzz/NAME-crash-...)
 # and a non-zero exit when any failed. Logs: build/fuzz/NAME.log.
 set -uo pipefail
@@ -113,7 +113,7 @@ for name in "${names[@]}"; do
   if [[ $status -eq 0 && -n $done_line && -z $artifact ]]; then
     runs=$(sed -E 's/^Done ([0-9]+) runs in ([0-9]+).*/\1/' <<<"$done_line")
     secs=$(sed -E 's/^Done ([0-9]+) runs in ([0-9]+).*/\2/' <<<"$done_line")
-    echo "ok   fuzz/$name ($runs runs, $secs s)"
+    echo "ok   fuzz/$name ($runs runs, $secs s, $(( runs / (secs > 0 ? secs : 1) ))/s)"
     continue
   fi
   # Why: a harness invariant, a sanitizer's report, or libFuzzer's own words.

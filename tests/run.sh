@@ -2,7 +2,7 @@
 # Keel's test suite: `make test` runs this after building.
 #   0. grub-file accepts build/keel.elf as Multiboot2
 #   1. host unit tests (build/unit/test_*, ASan + UBSan), one count per case
-#   2. libFuzzer harnesses (tests/fuzz/), FUZZ_TIME seconds each (4)
+#   2. libFuzzer harnesses (tests/fuzz/), FUZZ_TIME seconds each (20)
 #   3. integration tests (tests/integration/*.test): boot the ISO in an
 #      emulator and check the serial log line by line
 # Ends with "N passed, N failed"; exits non-zero on any failure.
@@ -53,7 +53,7 @@ done
 # Each libFuzzer harness (tests/fuzz/) for a few seconds: a smoke run that
 # keeps them building and catches what is quick to find; `make fuzz` runs
 # them longer. FUZZ_TIME=0 skips this (it is then said, not hidden).
-fuzz_time=${FUZZ_TIME:-4}
+fuzz_time=${FUZZ_TIME:-20}
 if [[ $fuzz_time -gt 0 ]]; then
   while IFS= read -r line; do
     echo "$line"
