@@ -228,4 +228,4 @@ help:
 FORCE:
 .PHONY: all iso guests unit deps run test bench fuzz clean help FORCE
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)
