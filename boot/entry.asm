@@ -29,6 +29,7 @@ global boot_pd
 global boot_stack_top
 global boot_gdt_ptr
 global boot_ebda_segment
+global boot_bda_com
 global boot_tsc
 
 section .text.boot
@@ -55,6 +56,12 @@ _start:
     ; where nothing reads it.
     mov ax, [0x40e]
     mov [boot_ebda_segment], ax
+    ; And its first four words, the COM ports the BIOS found (console
+    ; discovery, drivers/serial_console.c).
+    mov eax, [0x400]
+    mov [boot_bda_com], eax
+    mov eax, [0x404]
+    mov [boot_bda_com + 4], eax
 
     cmp esi, MB2_BOOTLOADER_MAGIC
     jne .bad_magic
@@ -228,5 +235,6 @@ boot_stack: resb BOOT_STACK_SIZE
 boot_stack_top:
 boot_nx:    resd 1
 boot_ebda_segment: resw 1
+boot_bda_com: resw 4
 
 section .note.GNU-stack noalloc noexec nowrite progbits

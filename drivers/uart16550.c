@@ -18,6 +18,8 @@
 #define LCR_PARITY_EVEN 0x10
 #define FCR_ENABLE_CLEAR 0x07
 #define MCR_DTR_RTS_OUT2 0x0b
+#define MCR_DTR_RTS 0x03
+#define MCR_ZERO 0xe0           /* always 0 on a 16550 */
 #define LSR_THRE 0x20
 #define LSR_TEMT 0x40       /* transmitter empty: FIFO and shift register */
 
@@ -47,6 +49,18 @@ bool uart_init(const struct uart_config *c)
     outb(p + UART_FCR, FCR_ENABLE_CLEAR);
     outb(p + UART_MCR, MCR_DTR_RTS_OUT2);
     return true;
+}
+
+void uart_read_state(uint16_t port, struct uart_state *s)
+{
+    *s = (struct uart_state){ .port = port };
+    s->lcr = inb(port + UART_LCR);
+    s->mcr = inb(port + UART_MCR);
+    if ((s->lcr & LCR_DLAB) || (s->mcr & MCR_ZERO) || (s->mcr & MCR_DTR_RTS) != MCR_DTR_RTS)
+        return;
+    outb(port + UART_LCR, s->lcr | LCR_DLAB);
+    s->divisor = (uint16_t)(inb(port + UART_DLL) | inb(port + UART_DLM) << 8);
+    outb(port + UART_LCR, s->lcr);
 }
 
 void uart_write(uint16_t port, const char *s, size_t n)

@@ -18,6 +18,14 @@ struct uart_config {
     uint8_t stop_bits;      /* 1, 2 */
 };
 
+/* A 16550's registers as Keel found them at boot (uart_read_state), before
+ * it wrote anything: drivers/serial_discover.c reads what the loader left. */
+struct uart_state {
+    uint16_t port;
+    uint8_t lcr, mcr;
+    uint16_t divisor;       /* read only when the port looks set up; else 0 */
+};
+
 /* COM1..COM4's standard I/O bases at 115200 8N1. index 0 = COM1. */
 struct uart_config uart_default_config(int index);
 

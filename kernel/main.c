@@ -2,6 +2,7 @@
 #include "drivers/acpi.h"
 #include "drivers/platform.h"
 #include "drivers/poweroff.h"
+#include "drivers/serial_console.h"
 #include "kernel/bench.h"
 #include "kernel/boot.h"
 #include "kernel/console.h"
@@ -31,9 +32,11 @@ void kmain(uint64_t mbi_phys)
     options_defaults(&keel_options);
     options_parse(boot_info.cmdline, &keel_options, option_report, NULL);
     log_level = (enum log_level)keel_options.loglvl;
-    console_init(keel_options.console == CONSOLE_NONE ? NULL
-                                                      : &keel_options.com[keel_options.console]);
+    struct serial_choice con;           /* options, loader's UART, SPCR/DBG2, BIOS area, COM1 */
+    serial_console_choose(&boot_info, &keel_options, &con);
+    console_init(con.source == SERIAL_NONE ? NULL : &con.cfg);
     log_info("console: %s", console_describe());
+    log_info("console: %s", con.why);
     platform_detect(&boot_info);
     log_info("platform: %s", platform_describe());
     boot_info_print(&boot_info);

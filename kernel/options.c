@@ -1,14 +1,34 @@
 #include "kernel/options.h"
 #include "kernel/log.h"
 
+#include <stddef.h>
+
+/* The struct keel_options whose member `field` is at `p`. */
+#define options_of(p, field) \
+    ((struct keel_options *)((char *)(p) - offsetof(struct keel_options, field)))
+
 struct keel_options keel_options;
+
+/* console= and comN= also record that the command line chose the console
+ * (drivers/serial_discover.c looks for one only when it did not). */
+static const char *set_console(const struct option_desc *opt, const char *val, void *target)
+{
+    const char *why = option_set_choice(opt, val, target);
+    if (!why)
+        options_of(target, console)->console_given = true;
+    return why;
+}
 
 static const char *set_uart(const struct option_desc *opt, const char *val, void *target)
 {
-    (void)opt;
     if (!val)
         return "needs a value such as 115200,8n1,0x3f8";
-    return uart_parse_config(val, target);
+    const char *why = uart_parse_config(val, target);
+    if (!why) {
+        unsigned i = (unsigned)(opt->name[3] - '1');       /* "com1" .. "com4" */
+        options_of((struct uart_config *)target - i, com)->com_given |= 1u << i;
+    }
+    return why;
 }
 
 static const struct option_range cpus_range = {
@@ -18,6 +38,8 @@ static const struct option_range cpus_range = {
 void options_defaults(struct keel_options *o)
 {
     o->console = 0;
+    o->console_given = false;
+    o->com_given = 0;
     for (int i = 0; i < UART_PORTS; i++)
         o->com[i] = uart_default_config(i);
     o->loglvl = LOG_INFO;
@@ -33,7 +55,7 @@ int options_parse(const char *cmdline, struct keel_options *o, report_fn report,
                   void *ctx)
 {
     const struct option_desc table[] = {
-        { "console", option_set_choice, &o->console, CONSOLE_NAMES },
+        { "console", set_console, &o->console, CONSOLE_NAMES },
         { "com1", set_uart, &o->com[0], NULL },
         { "com2", set_uart, &o->com[1], NULL },
         { "com3", set_uart, &o->com[2], NULL },

@@ -25,12 +25,17 @@ enum shutdown_mode { SHUTDOWN_AUTO, SHUTDOWN_ACPI, SHUTDOWN_REBOOT, SHUTDOWN_HAL
 
 #define CPUS_MAX 256
 
-#define VMX_MODE_NAMES "on|report"
-enum vmx_mode { VMX_ON, VMX_REPORT };
+/* vmx=: report prints the negotiated configuration; dump prints every
+ * CPU's capability MSRs and CPUID leaves as unit-test fixtures
+ * (tests/unit/fixtures/vmx/, scripts/vmx-fixture.sh). */
+#define VMX_MODE_NAMES "on|report|dump"
+enum vmx_mode { VMX_ON, VMX_REPORT, VMX_DUMP };
 
 struct keel_options {
     int console;                            /* COM port index, or CONSOLE_NONE */
     struct uart_config com[UART_PORTS];     /* com1= .. com4= */
+    bool console_given;                     /* console= was on the command line */
+    unsigned com_given;                     /* bit i: com(i+1)= was */
     int loglvl;                             /* enum log_level */
     int test;                               /* enum selftest */
     int acpi;                               /* enum acpi_mode */

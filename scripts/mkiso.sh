@@ -10,6 +10,10 @@
 #     --loader multiboot2|multiboot
 #                               GRUB command that loads Keel (tests use
 #                               'multiboot' to check Keel's refusal)
+#     --grub-serial UNIT|none   GRUB's own terminal: serial port UNIT (0 is
+#                               COM1, the default; 1 is COM2) at 115200, or
+#                               none (GRUB's console only), as the console
+#                               discovery tests need
 #   A Multiboot (v1 or v2) kernel, as QEMU's -kernel, -append and -initrd
 #   take one (docs/guests.md, "Run your own kernel"):
 #     --kernel FILE             a guest of Keel: /boot/kernel.elf on the line
@@ -27,6 +31,7 @@
 set -euo pipefail
 
 loader=multiboot2
+grub_serial=0
 modules=()
 kernel= kernel_options= append= initrd= bare=0
 while [[ $# -gt 0 && $1 == --* ]]; do
@@ -37,6 +42,7 @@ while [[ $# -gt 0 && $1 == --* ]]; do
       [[ -n $line ]] || { echo "mkiso: guests/$2.asm has no '; module:' line" >&2; exit 2; }
       modules+=("build/guests/$2.bin=$line"); shift 2 ;;
     --loader) loader=$2; shift 2 ;;
+    --grub-serial) grub_serial=$2; shift 2 ;;
     --kernel) kernel=$2; shift 2 ;;
     --kernel-options) kernel_options=$2; shift 2 ;;
     --append) append=$2; shift 2 ;;
@@ -147,11 +153,16 @@ if [[ -n $kernel ]]; then
   fi
 fi
 
-cat > "$root/boot/grub/grub.cfg" <<CFG
-serial --unit=0 --speed=115200 --word=8 --parity=no --stop=1
+case $grub_serial in
+  none) terminal= ;;
+  [0-3]) terminal="serial --unit=$grub_serial --speed=115200 --word=8 --parity=no --stop=1
 terminal_input serial
-terminal_output serial
-set timeout=0
+terminal_output serial" ;;
+  *) echo "mkiso: --grub-serial must be 0-3 or none" >&2; exit 2 ;;
+esac
+cat > "$root/boot/grub/grub.cfg" <<CFG
+${terminal:+$terminal
+}set timeout=0
 menuentry "$title" {
     $boot_line
 $mod_lines    boot

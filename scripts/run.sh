@@ -31,6 +31,10 @@
 #     --log FILE           serial log                              [build/serial.log]
 #     --timeout S          give up after S seconds                 [120]
 #     --qemu-cpu MODEL     QEMU -cpu model                         [max]
+#     --qemu-args 'ARGS'   more QEMU arguments (split on blanks), e.g. '-M q35'
+#     --qemu-serial 'ARGS' QEMU's serial ports instead of '-serial file:@LOG@'
+#                          (@LOG@ is the log), e.g. '-serial null -serial
+#                          file:@LOG@' for a console on COM2
 #     --bochs-cpu MODEL    Bochs cpu model                         [corei7_skylake_x]
 #     --quiet              do not copy the serial log to the terminal
 #     --expect-halt REGEX  once the log has a line matching REGEX, check
@@ -48,6 +52,7 @@ cd "$(dirname "$0")/.."
 
 emu=bochs uefi=0 kvm=0 cpus=1 mem=256 cmdline= iso= log=build/serial.log timeout=120
 qemu_cpu=max bochs_cpu=corei7_skylake_x quiet=0 halt_re=
+qemu_args= qemu_serial='-serial file:@LOG@'
 modules=() kernel_args=()
 kernel= append= initrd= bare=0
 while [[ $# -gt 0 ]]; do
@@ -69,6 +74,8 @@ while [[ $# -gt 0 ]]; do
     --log) log=$2; shift ;;
     --timeout) timeout=$2; shift ;;
     --qemu-cpu) qemu_cpu=$2; shift ;;
+    --qemu-args) qemu_args=$2; shift ;;
+    --qemu-serial) qemu_serial=$2; shift ;;
     --bochs-cpu) bochs_cpu=$2; shift ;;
     --quiet) quiet=1 ;;
     --expect-halt) halt_re=$2; shift ;;
@@ -122,9 +129,11 @@ case $emu in
       boot=(-kernel "$kernel" -append "$append")
       [[ -n $initrd ]] && boot+=(-initrd "$initrd")
     fi
+    read -ra serial <<< "${qemu_serial//@LOG@/$log}"
+    read -ra extra <<< "$qemu_args"
     args=("${accel[@]}" -m "$mem" -smp "$cpus" "${boot[@]}"
           -display none -vga none -monitor none -no-reboot
-          -serial "file:$log" -device isa-debug-exit,iobase=0xf4,iosize=0x04)
+          "${serial[@]}" -device isa-debug-exit,iobase=0xf4,iosize=0x04 "${extra[@]}")
     if [[ $uefi == 1 ]]; then
       args+=(-bios /usr/share/ovmf/OVMF.fd)
     fi
@@ -204,6 +213,10 @@ fi
 status=$(sed -n 's/^\[cpu[0-9]*\] \(power off\|reboot\|halt\), status \([0-9]*\).*/\2/p' "$log" | tail -n 1 | tr -d '\r')
 if [[ $emu == qemu && $rc -ne 0 && $((rc % 2)) -eq 1 ]]; then
   status=$((rc >> 1))
+  # QEMU's own errors (a bad option, a missing file) also end it with 1.
+  if [[ $rc -eq 1 ]] && grep -q '^qemu-system-x86_64: ' "$work/emu.out"; then
+    status=
+  fi
 fi
 if [[ -z $status ]]; then
   echo "run: $emu stopped (exit $rc) without Keel powering off; emulator said:" >&2

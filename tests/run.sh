@@ -76,9 +76,20 @@ fi
 #                    (QEMU's -append and -initrd), kernel_options='...'
 #                    Keel's options for it; bare=1: QEMU runs it alone (no
 #                    Keel; status is then the kernel's isa-debug-exit value)
-# and may call, before the expectations:
+#   mem=MiB          emulated RAM (run.sh's default otherwise)
+#   grub_serial=N|none  GRUB's own terminal (mkiso.sh --grub-serial; 0)
+#   qemu_args='...'  more QEMU arguments (-M q35, -acpitable ...)
+#   qemu_serial='...'  QEMU's serial ports, @LOG@ the log (run.sh --qemu-serial)
+#   emu=none         no boot: the test is its `check` commands alone
+# and may define build_iso() { ...; } to make the ISO ($1) itself instead
+# of mkiso.sh, and may call, before the expectations:
 #   module 'FILE=CMDLINE'  a GRUB module with its own command line
 #   status=0|1|2|halt     Keel's expected power-off status, or halt
+# ($OUT is a scratch directory of the test's own, build/tests/NAME.d.)
+#   check 'COMMAND'       after the boot, shell code that must succeed (it may
+#                         call functions the .test defines; $LOG is the serial
+#                         log, $OUT a scratch directory); its last output line
+#                         is the failure's reason
 # and calls, in the order the lines must appear:
 #   expect 'ERE'          a serial line matching this, after the previous one
 #   reject 'ERE'          no serial line may match this
@@ -88,12 +99,17 @@ run_integration() {
   name=$(basename "$file" .test)
   local emu=qemu cpus=1 uefi=0 cmdline= timeout=60 qemu_cpu=max loader=multiboot2 status=0
   local guests= kernel= append= initrd= kernel_options= bare=0
-  local expects=() rejects=() counts=()
+  local mem= grub_serial=0 qemu_args= qemu_serial=
+  local expects=() rejects=() counts=() checks=()
   expect() { expects+=("$1"); }
+  check() { checks+=("$1"); }
   reject() { rejects+=("$1"); }
   expect_count() { counts+=("$1" "$2"); }
   local extra_modules=()
   module() { extra_modules+=(--module "$1"); }
+  local scratch=$out/$name.d
+  rm -rf "$scratch"; mkdir -p "$scratch"
+  local OUT=$scratch
   # shellcheck disable=SC1090
   source "$file"
 
@@ -106,20 +122,34 @@ run_integration() {
     [[ -n $kernel_options ]] && kernel_args+=(--kernel-options "$kernel_options")
   fi
   local boot=(--iso "$iso")
-  if [[ $bare == 1 ]]; then
+  if [[ $emu == none ]]; then
+    :
+  elif [[ $bare == 1 ]]; then
     boot=(--bare "${kernel_args[@]}")
-  elif ! scripts/mkiso.sh --loader "$loader" "${guest_args[@]}" "${kernel_args[@]}" "$iso" \
-        build/keel.elf "$cmdline" 2> "$out/$name.mkiso"; then
+  elif declare -F build_iso >/dev/null; then
+    if ! OUT=$scratch build_iso "$iso" > "$out/$name.mkiso" 2>&1; then
+      echo "FAIL $name: its build_iso failed"; tail -n 5 "$out/$name.mkiso" | sed 's/^/     /'
+      return 1
+    fi
+  elif ! scripts/mkiso.sh --loader "$loader" --grub-serial "$grub_serial" "${guest_args[@]}" \
+        "${kernel_args[@]}" "$iso" build/keel.elf "$cmdline" 2> "$out/$name.mkiso"; then
     echo "FAIL $name: ISO build failed"; sed 's/^/     /' "$out/$name.mkiso"
     return 1
   fi
   local args=(--emu "$emu" --cpus "$cpus" "${boot[@]}" --log "$log" --timeout "$timeout"
               --qemu-cpu "$qemu_cpu" --quiet)
   [[ $uefi == 1 ]] && args+=(--uefi)
+  [[ -n $mem ]] && args+=(--mem "$mem")
+  [[ -n $qemu_args ]] && args+=(--qemu-args "$qemu_args")
+  [[ -n $qemu_serial ]] && args+=(--qemu-serial "$qemu_serial")
   [[ $status == halt ]] && args+=(--expect-halt "${expects[-1]}")
   local start rc=0
   start=$(date +%s%N)
-  scripts/run.sh "${args[@]}" 2> "$out/$name.run" || rc=$?
+  if [[ $emu == none ]]; then
+    : > "$log"; : > "$out/$name.run"; rc=$status
+  else
+    scripts/run.sh "${args[@]}" 2> "$out/$name.run" || rc=$?
+  fi
   local secs
   secs=$(( ($(date +%s%N) - start) / 100000000 ))
   secs=$((secs / 10)).$((secs % 10))
@@ -151,13 +181,20 @@ run_integration() {
       problem="a line matches '$r': $(tr -d '\r' < "$log" | grep -E "$r" | head -n 1)"
     fi
   done
+  local c reason
+  for c in "${checks[@]}"; do
+    [[ -z $problem ]] || break
+    if ! reason=$(export LOG=$log OUT=$scratch; eval "$c" 2>&1); then
+      problem="check failed: $c: $(tail -n 1 <<< "$reason")"
+    fi
+  done
   if [[ -n $problem ]]; then
     echo "FAIL $name ($emu, ${secs}s): $problem"
     echo "     serial log $log ends:"
     tr -d '\r' < "$log" | tail -n 12 | sed 's/^/     | /'
     return 1
   fi
-  echo "ok   $name ($emu, ${secs}s, ${#expects[@]} lines checked)"
+  echo "ok   $name ($emu, ${secs}s, ${#expects[@]} lines checked${checks:+, ${#checks[@]} checks})"
 }
 
 for file in tests/integration/*.test; do

@@ -96,7 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ASSERT(opts.acpi >= 0 && opts.acpi <= ACPI_SCAN);
     ASSERT(opts.shutdown >= 0 && opts.shutdown <= SHUTDOWN_HALT);
     ASSERT(opts.cpus >= 1 && opts.cpus <= CPUS_MAX);
-    ASSERT(opts.vmx >= 0 && opts.vmx <= VMX_REPORT && (opts.bench == 0 || opts.bench == 1));
+    ASSERT(opts.vmx >= 0 && opts.vmx <= VMX_DUMP && (opts.bench == 0 || opts.bench == 1));
     for (int i = 0; i < UART_PORTS; i++) {
         const struct uart_config *u = &opts.com[i];
         ASSERT(u->port >= 1 && u->port <= 0xfff8);
