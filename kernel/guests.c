@@ -9,6 +9,7 @@
 #include "kernel/lib/string.h"
 #include "arch/x86/tsc.h"
 #include "kernel/log.h"
+#include "kernel/mm.h"
 #include "kernel/options.h"
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
@@ -336,12 +337,19 @@ static void run_pinned(void *arg)
                 while (run_again(&guests[i]));
 }
 
+/* Free frames when the guests started: the summary compares (make soak). */
+static uint64_t free_at_start;
+
 void guests_run(void)
 {
     if (!guest_count)
         return;
+    for (unsigned c = 0; c < cpu_count; c++)
+        if (cpus[c]->vmx_on)
+            vcpu_cpu_prepare(cpus[c]);
     for (unsigned i = 0; i < guest_count; i++)
         guests[i].state = GUEST_RUNNING;
+    free_at_start = mm_free_count();
     struct percpu *self = this_cpu();
     for (unsigned c = 0; c < cpu_count; c++)
         if (cpus[c]->vmx_on && cpus[c] != self)
@@ -399,6 +407,14 @@ enum keel_status guests_summary(void)
         for (unsigned i = 0; i < refusal_count; i++)
             if (refusals[i].module == m)
                 log_info("summary: module %u refused: %s", m, refusals[i].why);
+    if (guest_count) {
+        uint64_t now = mm_free_count();
+        log_info("summary: memory: %llu KiB free, %llu KiB %s than when the guests started",
+                 (unsigned long long)(now * FRAME_SIZE / 1024),
+                 (unsigned long long)((now > free_at_start ? now - free_at_start
+                                                           : free_at_start - now) * FRAME_SIZE / 1024),
+                 now >= free_at_start ? "more" : "less");
+    }
     if (refusal_count)
         log_info("summary: %u guest%s, %u exited, %u stopped; %u module%s refused", guest_count,
                  guest_count == 1 ? "" : "s", exited, guest_count - exited, refusal_count,

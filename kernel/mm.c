@@ -125,3 +125,8 @@ void mm_free_frames(uint64_t addr, uint64_t count)
         panic("freeing frames 0x%llx+%llu that are already free", (unsigned long long)addr,
               (unsigned long long)count);
 }
+
+uint64_t mm_free_count(void)
+{
+    return __atomic_load_n(&frames.free, __ATOMIC_RELAXED);
+}

@@ -21,6 +21,9 @@ void mm_free_frames(uint64_t addr, uint64_t count);
  * sizes a user chose, such as guest RAM). */
 uint64_t mm_try_alloc_frames(uint64_t count, uint64_t align);
 
+/* Frames free now (make soak: Keel's own memory use must not grow). */
+uint64_t mm_free_count(void);
+
 /* A page below 1 MiB that the loader calls usable and that holds nothing
  * of the boot (the AP trampoline runs there: a SIPI names a page below
  * 1 MiB). 0 when there is none. Never handed out by mm_alloc_frames. */

@@ -177,6 +177,12 @@ void vcpu_request(struct vcpu *v, uint32_t req);
 /* Run the vCPU on this CPU until its guest ends. */
 void vcpu_run(struct vcpu *v);
 
+/* What a CPU needs to run vCPUs (a VMCS image to build in, the XSAVE area
+ * that scrubs extended state), allocated before any guest runs: running
+ * guests allocates nothing. */
+struct percpu;
+void vcpu_cpu_prepare(struct percpu *cpu);
+
 /* A vCPU's start state: built as an image (controls, this CPU's host
  * state, guest state from v->start), then written to the current VMCS. */
 struct vmcs_image;

@@ -43,10 +43,6 @@ static void scrub_cpu_state(const struct guest *g, struct percpu *cpu)
         write_dr(i, 0);
     /* An all-zero area (but for MXCSR) restores every component to its
      * initial state: XRSTOR with XSTATE_BV = 0, or FXRSTOR. One per CPU. */
-    if (!cpu->xsave_init) {
-        cpu->xsave_init = mm_alloc_frames(XSAVE_AREA_FRAMES, FRAME_SIZE);
-        *(uint32_t *)(uintptr_t)(cpu->xsave_init + FXSAVE_MXCSR_OFFSET) = MXCSR_DEFAULT;
-    }
     uint8_t *area = (uint8_t *)(uintptr_t)cpu->xsave_init;
     if (cpuid(1, 0).ecx & X86_FEATURE_XSAVE_ECX) {
         struct cpuid_regs r = cpuid(0xd, 0);
@@ -58,6 +54,17 @@ static void scrub_cpu_state(const struct guest *g, struct percpu *cpu)
     } else {
         asm volatile("fninit; fxrstor %0" : : "m"(*area) : "memory");
     }
+}
+
+void vcpu_cpu_prepare(struct percpu *cpu)
+{
+    if (!cpu->xsave_init) {
+        cpu->xsave_init = mm_alloc_frames(XSAVE_AREA_FRAMES, FRAME_SIZE);
+        *(uint32_t *)(uintptr_t)(cpu->xsave_init + FXSAVE_MXCSR_OFFSET) = MXCSR_DEFAULT;
+    }
+    if (!cpu->vmcs_image)
+        cpu->vmcs_image = (struct vmcs_image *)(uintptr_t)mm_alloc_frames(
+            (sizeof(struct vmcs_image) + FRAME_SIZE - 1) / FRAME_SIZE, FRAME_SIZE);
 }
 
 static bool load_vmcs(struct vcpu *v)
@@ -128,9 +135,6 @@ void vcpu_run(struct vcpu *v)
 {
     struct guest *g = v->guest;
     struct percpu *cpu = this_cpu();
-    if (!cpu->vmcs_image)
-        cpu->vmcs_image = (struct vmcs_image *)(uintptr_t)mm_alloc_frames(
-            (sizeof(struct vmcs_image) + FRAME_SIZE - 1) / FRAME_SIZE, FRAME_SIZE);
     if (g->state != GUEST_RUNNING || !load_vmcs(v))
         return;
     /* Before the first guest on this CPU too: what the firmware or Keel
