@@ -34,6 +34,35 @@ bool vmx_disabled_by_bios(void)
     return !(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX);
 }
 
+/* The CPUID leaves vmx=dump records and the nested profile reads: the
+ * vendor and maximum leaves, features (VMX, SMX, x2APIC, hypervisor),
+ * structured features, topology, the hypervisor's signature, long mode
+ * and 1-GByte pages, address widths. A leaf past the maximum is not read
+ * (it would return another leaf's values). */
+static void read_cpuid(struct vmx_msrs *m)
+{
+    static const struct { uint32_t leaf, sub; } leaves[] = {
+        { 0, 0 }, { 1, 0 }, { 7, 0 }, { 0xb, 0 }, { 0xb, 1 },
+        { X86_CPUID_HYPERVISOR_LEAF, 0 }, { X86_CPUID_HYPERVISOR_LEAF + 1, 0 },
+        { 0x80000000u, 0 }, { 0x80000001u, 0 }, { 0x80000008u, 0 },
+    };
+    uint32_t max = cpuid(0, 0).eax, max_ext = cpuid(0x80000000u, 0).eax;
+    bool hv = cpuid(1, 0).ecx & X86_FEATURE_HYPERVISOR_ECX;
+    uint32_t max_hv = hv ? cpuid(X86_CPUID_HYPERVISOR_LEAF, 0).eax : 0;
+    _Static_assert(sizeof(leaves) / sizeof(leaves[0]) <= VMX_CPUID_LEAVES, "room for the leaves");
+    m->ncpuid = 0;
+    for (unsigned i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
+        uint32_t l = leaves[i].leaf;
+        bool ok = l >= 0x80000000u ? l <= max_ext
+                : l >= X86_CPUID_HYPERVISOR_LEAF ? hv && (l == X86_CPUID_HYPERVISOR_LEAF || l <= max_hv)
+                : l <= max;
+        if (!ok)
+            continue;
+        struct cpuid_regs r = cpuid(l, leaves[i].sub);
+        m->cpuid[m->ncpuid++] = (struct vmx_cpuid){ l, leaves[i].sub, r.eax, r.ebx, r.ecx, r.edx };
+    }
+}
+
 static void read_cap(struct vmx_msrs *m, enum vmx_cap_msr i)
 {
     m->msr[i] = rdmsr(cap_msr_number[i]);
@@ -43,8 +72,12 @@ static void read_cap(struct vmx_msrs *m, enum vmx_cap_msr i)
 void vmx_read_caps(struct vmx_msrs *m)
 {
     *m = (struct vmx_msrs){ .cpu_id = this_cpu_id(), .vmx = cpu_has_vmx() };
+    read_cpuid(m);
     if (!m->vmx)
         return;
+    m->have_feature_control = true;
+    m->feature_control = rdmsr(MSR_IA32_FEATURE_CONTROL);
+    m->locked_by_keel = !(m->feature_control & FEATURE_CONTROL_LOCKED);
     if (vmx_disabled_by_bios()) {
         m->locked_off = true;
         return;

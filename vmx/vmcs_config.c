@@ -3,7 +3,7 @@
 #include "kernel/lib/fmt.h"
 #include "kernel/lib/string.h"
 
-enum policy { P_REQ, P_OPT, P_GUEST, P_NO };
+enum policy { P_REQ, P_OPT, P_GUEST, P_GUEST_OPT, P_NO };
 
 static const struct ctl_def {
     uint8_t word, bit, policy;
@@ -59,6 +59,14 @@ static uint64_t cap_mask(enum policy p)
         if (cap_defs[i].policy == p)
             m |= 1ull << cap_defs[i].bit;
     return m;
+}
+
+const struct vmx_cpuid *vmx_msrs_cpuid(const struct vmx_msrs *m, uint32_t leaf, uint32_t subleaf)
+{
+    for (unsigned i = 0; i < m->ncpuid && i < VMX_CPUID_LEAVES; i++)
+        if (m->cpuid[i].leaf == leaf && m->cpuid[i].subleaf == subleaf)
+            return &m->cpuid[i];
+    return NULL;
 }
 
 uint64_t vmx_guest_cr0_fixed0(const struct vmx_msrs *m, uint32_t proc2)
@@ -218,7 +226,8 @@ static void report_given_up(const struct vmx_msrs *cpus, unsigned n, const struc
 {
     for (unsigned k = 0; k < NCTL; k++) {
         const struct ctl_def *d = &ctl_defs[k];
-        if (d->policy != P_OPT || (c->allowed1[d->word] >> d->bit & 1))
+        if ((d->policy != P_OPT && d->policy != P_GUEST_OPT) ||
+            (c->allowed1[d->word] >> d->bit & 1))
             continue;
         for (unsigned i = 0; i < n; i++) {
             if (!c->in_vmx[i])
@@ -272,6 +281,13 @@ unsigned setup_vmcs_config(const struct vmx_msrs *cpus, unsigned n, struct vmcs_
         adjust_vmx_controls(policy_mask((enum vmx_ctl_word)w, P_REQ),
                             policy_mask((enum vmx_ctl_word)w, P_OPT), common, &c->ctl[w]);
     }
+    /* A blocked NMI waits for an NMI-window exit (vmx/event.c asks for one
+     * whenever "virtual NMIs" is on). Without that exit, as under some
+     * nested hypervisors, NMIs go without virtual-NMI blocking: one waits
+     * for the guest's next VM exit instead. */
+    if (!(c->allowed1[VMX_PROC] & VMX_PROC_NMI_WINDOW_EXITING) &&
+        !(c->must1[VMX_PIN] & VMX_PIN_VIRTUAL_NMIS))
+        c->ctl[VMX_PIN] &= ~(uint32_t)VMX_PIN_VIRTUAL_NMIS;
     c->ept_vpid = c->ept_vpid_common & (cap_mask(P_REQ) | cap_mask(P_OPT));
     return c->ncpus_in;
 }
@@ -295,7 +311,8 @@ static void lacking_cpus(char *buf, size_t size, const struct vmx_msrs *cpus, un
 void vmcs_config_explain(const struct vmcs_config *c, const struct vmx_msrs *cpus, unsigned n,
                          report_fn line, void *ctx)
 {
-    static const char *const want[] = { "required", "optional", "per guest", "not wanted" };
+    static const char *const want[] = { "required", "optional", "per guest", "per guest",
+                                        "not wanted" };
     char who[96];
     for (int w = 0; w < VMX_CTL_WORDS; w++) {
         reportf(line, ctx, "%s controls = 0x%08x (%s: must be 1 0x%08x, may be 1 0x%08x)",
@@ -309,8 +326,10 @@ void vmcs_config_explain(const struct vmcs_config *c, const struct vmx_msrs *cpu
             bool on = c->ctl[w] >> d->bit & 1;
             const char *why;
             if (on)
-                why = d->policy == P_NO ? "forced on by the CPU" : want[d->policy];
-            else if (d->policy == P_GUEST)
+                why = d->policy == P_NO || d->policy == P_GUEST_OPT ? "forced on by the CPU"
+                                                                     : want[d->policy];
+            else if (d->policy == P_GUEST ||
+                     (d->policy == P_GUEST_OPT && (c->allowed1[w] >> d->bit & 1)))
                 why = "allowed; set for the guests that need it";
             else if (d->policy == P_NO)
                 why = "not wanted";

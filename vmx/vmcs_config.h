@@ -50,14 +50,31 @@ enum vmx_cap_msr {
 #define VMX_BASIC_TRUE_CTLS      (1ull << 55)
 #define VMX_MEMTYPE_WB 6
 
-/* One CPU's VMX capabilities as read from it (vmx/caps.c). */
+/* CPUID leaves read with the capabilities: for vmx=dump, and for the
+ * nested profile (vmx/nested.c: the hypervisor bit and signature). */
+#define VMX_CPUID_LEAVES 12
+struct vmx_cpuid {
+    uint32_t leaf, subleaf;
+    uint32_t eax, ebx, ecx, edx;
+};
+
+/* One CPU's VMX capabilities as read from it (vmx/caps.c), or from a
+ * fixture (tests/unit/fixtures/vmx/, the format vmx=dump prints). */
 struct vmx_msrs {
     uint32_t cpu_id;
     bool vmx;                           /* CPUID.1:ECX.VMX[bit 5] */
     bool locked_off;                    /* IA32_FEATURE_CONTROL locked, VMX off */
     uint32_t present;                   /* bit per enum vmx_cap_msr: read */
     uint64_t msr[VMXCAP_COUNT];
+    bool have_feature_control;
+    uint64_t feature_control;           /* IA32_FEATURE_CONTROL as the firmware left it */
+    bool locked_by_keel;                /* it was unlocked: Keel enabled VMX and locked it */
+    unsigned ncpuid;
+    struct vmx_cpuid cpuid[VMX_CPUID_LEAVES];
 };
+
+/* The recorded CPUID leaf, or NULL when it was not read. */
+const struct vmx_cpuid *vmx_msrs_cpuid(const struct vmx_msrs *m, uint32_t leaf, uint32_t subleaf);
 
 struct vmcs_config {
     /* The common control settings: what every CPU in VMX uses. */

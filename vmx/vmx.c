@@ -13,17 +13,30 @@
 #include "kernel/percpu.h"
 #include "kernel/smp.h"
 #include "vmx/caps.h"
+#include "vmx/caps_dump.h"
 #include "vmx/guest.h"
+#include "vmx/nested.h"
 #include "vmx/spec_ctrl.h"
 
 struct vmcs_config vmcs_config;
 struct vmx_msrs vmx_cpu_caps[CPUS_MAX];
+
+/* vmx=dump: each line with the CPU it describes, for scripts/vmx-fixture.sh. */
+static void dump_line(void *ctx, const char *msg)
+{
+    log_always("vmx-dump: cpu%u: %s", ((const struct vmx_msrs *)ctx)->cpu_id, msg);
+}
 
 static void read_caps_here(void *arg)
 {
     (void)arg;
     struct vmx_msrs *m = &vmx_cpu_caps[this_cpu_id()];
     vmx_read_caps(m);
+    if (keel_options.vmx == VMX_DUMP)
+        vmx_caps_dump(m, dump_line, m);
+    if (m->vmx && m->locked_by_keel && !m->locked_off)
+        log_info("VMX: the firmware left IA32_FEATURE_CONTROL unlocked: VMX outside SMX "
+                 "enabled and the MSR locked");
     if (!m->vmx) {
         log_info("VMX: none (CPUID.1:ECX.VMX = 0)");
         return;
@@ -70,6 +83,29 @@ static void report_line(void *ctx, const char *msg)
     log_info("VMX report: %s", msg);
 }
 
+/* The nested profile (vmx/nested.c): what the hypervisor below lacks and
+ * what Keel does instead; on a refusal, what to change on the host. */
+static void nested_info(void *ctx, const char *msg)
+{
+    (void)ctx;
+    log_info("VMX: %s", msg);
+}
+
+static void nested_hint(void *ctx, const char *msg)
+{
+    (void)ctx;
+    log_err("VMX: %s", msg);
+}
+
+static void nested_report(unsigned in_vmx)
+{
+    struct vmx_nested nv;
+    vmx_nested_detect(&vmx_cpu_caps[0], &nv);
+    vmx_nested_report(&nv, vmx_cpu_caps, cpu_count, &vmcs_config, in_vmx, nested_info, NULL);
+    if (!in_vmx)
+        vmx_nested_hints(&nv, vmx_cpu_caps, cpu_count, nested_hint, NULL);
+}
+
 static __attribute__((noreturn)) void refuse_no_vmx(unsigned lacking)
 {
     log_err("VMX: no CPU can run Keel: %u of %u have no VMX (CPUID.1:ECX.VMX[bit 5] = 0)%s",
@@ -99,10 +135,13 @@ void vmx_init(bool report)
         smp_call(cpus[i], read_caps_here, NULL);
         no_vmx += !vmx_cpu_caps[i].vmx;
     }
-    if (no_vmx == cpu_count)
+    if (no_vmx == cpu_count) {
+        nested_report(0);
         refuse_no_vmx(no_vmx);
+    }
 
     unsigned n = setup_vmcs_config(vmx_cpu_caps, cpu_count, &vmcs_config, report_warn, NULL);
+    nested_report(n);
     if (!n)
         boot_fail("vmx", "no CPU has what Keel requires of VMX (see above)");
     const struct vmcs_config *c = &vmcs_config;
