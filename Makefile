@@ -8,8 +8,10 @@ NASM    ?= nasm
 HOSTCC  ?= gcc
 BUILD   ?= build
 
-# Run and test settings, passed through to scripts/run.sh.
-EMU     ?= bochs
+# Run and test settings, passed through to scripts/run.sh. EMU=auto runs
+# Keel nested under QEMU/KVM where /dev/kvm and the CPU's vmx flag allow it,
+# else in Bochs; EMU=kvm insists on KVM (and says how to enable it).
+EMU     ?= auto
 CPUS    ?= 1
 MEM     ?= 256
 CMDLINE ?=
@@ -205,11 +207,14 @@ help:
 	@echo "  clean          remove $(BUILD)/"
 	@echo "  help           this text"
 	@echo "Variables:"
-	@echo "  EMU=bochs|qemu       emulator for 'run' (now: $(EMU)); bochs has VMX, qemu is TCG"
+	@echo "  EMU=auto|kvm|bochs|qemu  emulator for 'run' (now: $(EMU)): kvm is QEMU nested under"
+	@echo "                       KVM (-cpu host,+vmx; says how to enable nested VMX if it"
+	@echo "                       cannot), bochs emulates VMX, qemu is TCG (no VMX); auto: kvm"
+	@echo "                       when /dev/kvm and the vmx CPU flag are there, else bochs"
 	@echo "  CPUS=N               emulated CPUs (now: $(CPUS)); with KERNEL, its vCPUs too"
 	@echo "  MEM=MiB              emulated RAM (now: $(MEM))"
 	@echo "  CMDLINE='...'        Keel command line (docs/options.md), e.g. 'loglvl=debug'"
-	@echo "  UEFI=1               with EMU=qemu: boot through OVMF (UEFI GRUB)"
+	@echo "  UEFI=1               with EMU=qemu or kvm: boot through OVMF (UEFI GRUB)"
 	@echo "  GUESTS='a b'         guests/*.asm to run as GRUB modules (now: $(GUESTS))"
 	@echo "  KERNEL=file.elf      'run': your Multiboot (v1 or v2) kernel as a guest of Keel,"
 	@echo "                       as QEMU's -kernel boots it (docs/guests.md, \"Run your own"

@@ -3,10 +3,15 @@
 # unless --quiet, to this terminal as it arrives.
 #
 #   scripts/run.sh [options]
-#     --emu bochs|qemu     Bochs (has VMX) or QEMU TCG (no VMX)    [bochs]
+#     --emu bochs|qemu|kvm|auto
+#                          Bochs (has VMX), QEMU TCG (no VMX), or QEMU nested
+#                          under KVM (-enable-kvm -cpu host,+vmx: needs
+#                          /dev/kvm and an Intel CPU with VMX, kvm_intel
+#                          nested=1; when they are missing, run.sh says how
+#                          to get them); auto: kvm where it can run, else
+#                          bochs                                   [bochs]
+#     --kvm                the same as --emu kvm (with --emu qemu)
 #     --uefi               QEMU only: boot through OVMF (UEFI GRUB)
-#     --kvm                QEMU only: nested under KVM (-enable-kvm -cpu host,+vmx);
-#                          needs /dev/kvm and a CPU with VMX (kvm_intel nested=1)
 #     --cpus N             emulated CPUs                           [1]
 #     --mem MiB            emulated RAM                            [256]
 #     --cmdline '...'      Keel's command line (docs/options.md)
@@ -40,6 +45,10 @@
 #     --expect-halt REGEX  once the log has a line matching REGEX, check
 #                          that the machine stays halted for a second, then
 #                          stop it (for the boot paths that halt on purpose)
+#     --dry-run            print the emulator it would run (with --emu auto:
+#                          which one, and why) and stop
+# KEEL_CPUINFO, KEEL_KVM_DEV and KEEL_KVM_NESTED stand in for /proc/cpuinfo,
+# /dev/kvm and /sys/module/kvm_intel/parameters/nested (for the tests).
 #
 # Exit status: Keel's own power-off status (0 ok, 1 refused, 2 panic, 3 guests
 # refused: docs/options.md), or
@@ -52,7 +61,7 @@ cd "$(dirname "$0")/.."
 
 emu=bochs uefi=0 kvm=0 cpus=1 mem=256 cmdline= iso= log=build/serial.log timeout=120
 qemu_cpu=max bochs_cpu=corei7_skylake_x quiet=0 halt_re=
-qemu_args= qemu_serial='-serial file:@LOG@'
+qemu_args= qemu_serial='-serial file:@LOG@' dry_run=0
 modules=() kernel_args=()
 kernel= append= initrd= bare=0
 while [[ $# -gt 0 ]]; do
@@ -79,16 +88,51 @@ while [[ $# -gt 0 ]]; do
     --bochs-cpu) bochs_cpu=$2; shift ;;
     --quiet) quiet=1 ;;
     --expect-halt) halt_re=$2; shift ;;
+    --dry-run) dry_run=1 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "run: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
 
+# Can QEMU run Keel nested under KVM here? Empty when it can; otherwise
+# why not and what to do, on one line.
+cpuinfo=${KEEL_CPUINFO:-/proc/cpuinfo} kvm_dev=${KEEL_KVM_DEV:-/dev/kvm}
+kvm_nested=${KEEL_KVM_NESTED:-/sys/module/kvm_intel/parameters/nested}
+kvm_problem() {
+  if grep -q '^vendor_id.*AuthenticAMD' "$cpuinfo" 2>/dev/null; then
+    echo "this is an AMD CPU: KVM offers its guests nested SVM, not the Intel VMX Keel needs; use --emu bochs (EMU=bochs), which emulates VMX"
+  elif ! grep -qw vmx "$cpuinfo" 2>/dev/null; then
+    if grep -qw hypervisor "$cpuinfo" 2>/dev/null; then
+      echo "this machine is itself a VM and its CPU shows no 'vmx' flag: its host does not pass VMX through. On that host enable nested virtualization (KVM: load kvm_intel with nested=1 and give this VM -cpu host; other hypervisors: their 'nested virtualization' or 'expose VT-x' setting), or use --emu bochs (EMU=bochs)"
+    else
+      echo "this CPU shows no 'vmx' flag: enable Intel Virtualization Technology (VT-x) in the firmware setup, or use --emu bochs (EMU=bochs)"
+    fi
+  elif [[ ! -e $kvm_dev ]]; then
+    echo "there is no $kvm_dev: load KVM (sudo modprobe kvm_intel nested=1), or use --emu bochs (EMU=bochs)"
+  elif [[ ! -r $kvm_dev || ! -w $kvm_dev ]]; then
+    echo "$kvm_dev is not open to you: add yourself to its group (sudo usermod -aG kvm \$USER, then log in again), or use --emu bochs (EMU=bochs)"
+  elif [[ -r $kvm_nested ]] && ! grep -qiE '^(y|1)' "$kvm_nested"; then
+    echo "kvm_intel runs with nested=0, so KVM gives its guests no VMX: echo 'options kvm_intel nested=1' | sudo tee /etc/modprobe.d/kvm-nested.conf; sudo modprobe -r kvm_intel; sudo modprobe kvm_intel (with no VM running), or use --emu bochs (EMU=bochs)"
+  fi
+}
+case $emu in
+  kvm) emu=qemu kvm=1 ;;
+  auto)
+    why=$(kvm_problem)
+    if [[ -z $why ]]; then emu=qemu kvm=1
+    elif [[ $uefi == 1 ]]; then emu=qemu         # Bochs has no UEFI firmware here
+    else emu=bochs; fi
+    if [[ $dry_run == 1 || ($uefi == 1 && $kvm == 0) ]]; then
+      echo "run: --emu auto: ${why:+not KVM: $why; }using $([[ $kvm == 1 ]] && echo 'QEMU/KVM nested' ||
+            { [[ $emu == qemu ]] && echo 'QEMU TCG (UEFI; no VMX)' || echo Bochs; })" >&2
+    fi
+    ;;
+esac
 if [[ $kvm == 1 ]]; then
-  [[ $emu == qemu ]] || { echo "run: --kvm needs --emu qemu" >&2; exit 2; }
-  [[ -w /dev/kvm ]] || { echo "run: --kvm: no /dev/kvm here (load kvm_intel, or run as a user in group kvm)" >&2; exit 2; }
-  grep -qw vmx /proc/cpuinfo || { echo "run: --kvm: this CPU shows no 'vmx' flag, so KVM cannot offer nested VMX (on a VM: enable nested virtualization on its host; on hardware: enable VT-x in the firmware and load kvm_intel nested=1)" >&2; exit 2; }
+  [[ $emu == qemu ]] || { echo "run: --kvm needs --emu qemu (or --emu kvm)" >&2; exit 2; }
+  why=$(kvm_problem)
+  [[ -z $why ]] || { echo "run: cannot run Keel nested under KVM here: $why" >&2; exit 2; }
 fi
 if [[ -n $kernel ]]; then
   [[ -f $kernel ]] || { echo "run: --kernel $kernel: no such file" >&2; exit 2; }
@@ -100,10 +144,10 @@ if [[ $bare == 1 ]]; then
   [[ $emu == qemu ]] || { echo "run: --bare needs --emu qemu" >&2; exit 2; }
   [[ -z $iso && ${#modules[@]} -eq 0 ]] || { echo "run: --bare runs the kernel alone: no --iso, --module or --guest" >&2; exit 2; }
 fi
-scripts/setup.sh
+[[ $dry_run == 1 ]] || scripts/setup.sh
 if [[ -z $iso && $bare == 0 ]]; then
   iso=build/keel.iso
-  scripts/mkiso.sh "${modules[@]}" "${kernel_args[@]}" "$iso" build/keel.elf "$cmdline"
+  [[ $dry_run == 1 ]] || scripts/mkiso.sh "${modules[@]}" "${kernel_args[@]}" "$iso" build/keel.elf "$cmdline"
 fi
 mkdir -p "$(dirname "$log")"
 : > "$log"
@@ -159,8 +203,12 @@ RC
     # Bochs' display needs a terminal: give it a pseudo-terminal of its own.
     cmd=(env TERM=xterm script -qfec "bochs -q -f $work/bochsrc -rc $work/cmds" /dev/null)
     ;;
-  *) echo "run: --emu must be bochs or qemu" >&2; exit 2 ;;
+  *) echo "run: --emu must be bochs, qemu, kvm or auto" >&2; exit 2 ;;
 esac
+if [[ $dry_run == 1 ]]; then
+  echo "${cmd[*]}"
+  exit 0
+fi
 
 start=$(date +%s%N)
 setsid "${cmd[@]}" </dev/null >"$work/emu.out" 2>&1 &
