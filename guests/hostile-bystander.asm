@@ -30,8 +30,10 @@ TEST_DEV    equ 0xfeb00000
     ROUNDS_SLOT 2000            ; entry=0x8010
     ROUNDS_SLOT 4000            ; entry=0x8020
     ROUNDS_SLOT 8000            ; entry=0x8030
-    ROUNDS_SLOT 16000           ; entry=0x8040
-    ROUNDS_SLOT 32000           ; entry=0x8050
+    ROUNDS_SLOT 12000           ; entry=0x8040
+    ROUNDS_SLOT 16000           ; entry=0x8050
+    ROUNDS_SLOT 24000           ; entry=0x8060
+    ROUNDS_SLOT 32000           ; entry=0x8070
 
 main:
     mov [rel rounds], r15

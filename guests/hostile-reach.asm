@@ -33,6 +33,7 @@ org 0x8000
     ATTACK idt_outside          ; 0x80e0
     ATTACK cr3_outside          ; 0x80f0
     ATTACK stack_outside        ; 0x8100
+    ATTACK triple_cascade       ; 0x8110
 
 ; HC_BUF address, length, "message": console write of that buffer returns -2
 %macro HC_BUF 3
@@ -162,6 +163,16 @@ stack_outside:                  ; the stack INT3's frame is pushed to
     H64_SETUP
     UART_PUTS "INT3 with RSP 0x40001000, outside RAM"
     mov esp, 0x40001000
+    int3
+    STOPPED
+
+triple_cascade:                 ; INT3 onto a stack that is not mapped: #PF,
+    H64_SETUP                   ; #DF, then a triple fault
+    UART_PUTS "INT3 with RSP in a page that is not present"
+    mov qword [H_PD + 0x1000], 0
+    mov eax, 0x40001000
+    invlpg [rax]
+    mov rsp, rax
     int3
     STOPPED
 
