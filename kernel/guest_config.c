@@ -337,18 +337,19 @@ int guest_config_finish(struct guest_config *g, enum guest_image kind, uint64_t 
 {
     int problems = 0;
     g->image_size = image_size;
-    if (kind == GUEST_IMAGE_MULTIBOOT) {
+    if (kind != GUEST_IMAGE_FLAT) {
         static const char *const flat_only[] = {
             [GUEST_OPT_MODE] = "mode=", [GUEST_OPT_LOAD] = "load=", [GUEST_OPT_ENTRY] = "entry=",
         };
         for (unsigned o = 0; o < sizeof(flat_only) / sizeof(flat_only[0]); o++) {
             if (flat_only[o] && (g->given & GUEST_GIVEN(o))) {
-                reportf(report, ctx, "%s is for Keel's flat images: a Multiboot kernel's "
-                        "headers say where it loads and starts", flat_only[o]);
+                reportf(report, ctx, "%s is for Keel's flat images: a %s says where it loads "
+                        "and starts", flat_only[o], kind == GUEST_IMAGE_LINUX
+                        ? "Linux kernel's setup header" : "Multiboot kernel's headers");
                 problems++;
             }
         }
-        g->mode = GUEST_PROT32;
+        g->mode = GUEST_PROT32;     /* the loader decides (a bzImage may start in long64) */
         if (!g->mem)
             g->mem = (uint64_t)GUEST_MEM_MULTIBOOT_MIB << 20;
         return problems ? -1 : 0;

@@ -67,7 +67,7 @@ enum guest_option {
 #define GUEST_GIVEN(opt) (1u << (opt))
 
 /* The image kinds guest_config_finish() knows. */
-enum guest_image { GUEST_IMAGE_FLAT, GUEST_IMAGE_MULTIBOOT };
+enum guest_image { GUEST_IMAGE_FLAT, GUEST_IMAGE_MULTIBOOT, GUEST_IMAGE_LINUX };
 
 struct guest_config {
     char name[GUEST_NAME_MAX];  /* default: "guest" and the caller's index */

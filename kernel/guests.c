@@ -7,6 +7,7 @@
  * order, the vCPUs of one guest always end up running together. */
 #include "kernel/guests.h"
 #include "kernel/lib/string.h"
+#include "kernel/loader/bzimage.h"
 #include "arch/x86/tsc.h"
 #include "kernel/log.h"
 #include "kernel/mm.h"
@@ -196,8 +197,9 @@ unsigned guests_create(const struct boot_info *bi)
         struct candidate *k = &cand[n];
         memset(k, 0, sizeof(*k));
         k->module = i;
-        enum guest_image kind = loader_probe(image, size) == LOADER_NONE ? GUEST_IMAGE_FLAT
-                                                                         : GUEST_IMAGE_MULTIBOOT;
+        enum guest_image kind = bzimage_probe(image, size) ? GUEST_IMAGE_LINUX
+                                : loader_probe(image, size) != LOADER_NONE ? GUEST_IMAGE_MULTIBOOT
+                                : GUEST_IMAGE_FLAT;
         if (kind == GUEST_IMAGE_FLAT && loader_foreign(image, size)) {
             /* Not a flat image either (an ELF file with no Multiboot
              * header, a bzImage): refused, with what the loader says of it. */

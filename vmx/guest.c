@@ -3,6 +3,8 @@
  * for the stop). The vCPU's own life is vmx/vcpu.c. */
 #include "arch/x86/lapic.h"
 #include "kernel/lib/string.h"
+#include "kernel/loader/acpi_build.h"
+#include "kernel/loader/bzimage.h"
 #include "kernel/log.h"
 #include "kernel/mm.h"
 #include "kernel/panic.h"
@@ -179,6 +181,33 @@ static void vcpu_create(struct guest *g, unsigned i, const struct vcpu_start *bs
     vcpu_reset(g, i, bsp);
 }
 
+/* A Linux kernel: its ACPI tables (MADT with its vCPUs and I/O APIC,
+ * FADT, DSDT) in the BIOS area, then the bzImage with its initrd (the
+ * guest's for= modules, concatenated) and boot_params. */
+static bool load_linux(struct guest *g, struct vcpu_start *bsp, report_fn report, void *ctx)
+{
+    struct acpi_build_layout acpi;
+    const struct acpi_build_config acpi_cfg = { .cpus = g->vcpu_count ? g->vcpu_count
+                                                                      : g->cfg.vcpus };
+    uint64_t acpi_size = acpi_build_tables(
+        guest_ram(g, ACPI_BUILD_BASE, ACPI_BUILD_AREA_END - ACPI_BUILD_BASE),
+        ACPI_BUILD_AREA_END - ACPI_BUILD_BASE, ACPI_BUILD_BASE, &acpi_cfg, &acpi, report, ctx);
+    if (!acpi_size)
+        return false;
+    const struct bzimage_boot boot = {
+        .mem = g->cfg.mem, .cmdline = g->cfg.cmdline,
+        .initrds = g->modules, .initrd_count = g->module_count,
+        .acpi_base = ACPI_BUILD_BASE, .acpi_size = acpi_size, .rsdp_gpa = acpi.rsdp,
+    };
+    struct bzimage_summary sum;
+    if (bzimage_load(g->image, g->image_size, guest_ram(g, 0, g->cfg.mem), &boot, bsp, &sum,
+                     report, ctx))
+        return false;
+    char what[200];
+    log_info("guest %s: %s", g->cfg.name, bzimage_describe(&sum, what, sizeof(what)));
+    return true;
+}
+
 /* The image into RAM, and where vCPU 0 starts. */
 static bool load_image(struct guest *g, struct vcpu_start *bsp, report_fn report, void *ctx)
 {
@@ -186,6 +215,8 @@ static bool load_image(struct guest *g, struct vcpu_start *bsp, report_fn report
         flat_image_start(g, g->image, bsp);
         return true;
     }
+    if (g->image_kind == GUEST_IMAGE_LINUX)
+        return load_linux(g, bsp, report, ctx);
     const struct loader_boot boot = {
         .mem = g->cfg.mem, .cmdline = g->cfg.cmdline,
         .modules = g->modules, .module_count = g->module_count,

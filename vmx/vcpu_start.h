@@ -23,8 +23,11 @@ struct vcpu_start {
     enum guest_mode mode;
     uint64_t rip, rsp;
     uint64_t cr3;                   /* long64: the page tables the loader built */
-    uint16_t cs_selector;           /* real16: CS (SIPI: vector << 8) */
+    uint16_t cs_selector;           /* CS (SIPI: vector << 8) */
     uint64_t cs_base;               /* real16: CS base (SIPI: vector << 12) */
+    uint16_t ds_selector;           /* DS, ES, SS, FS, GS (flat, as the mode's) */
+    uint64_t gdtr_base;             /* a GDT the loader built in guest RAM ... */
+    uint16_t gdtr_limit;            /* ... (0: none, GDTR 0 with limit 0xffff) */
     struct guest_regs regs;         /* EAX, EBX, ESI, ... at the first instruction */
     enum vcpu_activity activity;
 };

@@ -217,12 +217,14 @@ static void guest_state(struct vmcs_image *img, const struct vmcs_start *s)
     static const uint32_t data_segs[] = { VMCS_GUEST_DS_SELECTOR, VMCS_GUEST_ES_SELECTOR,
                                           VMCS_GUEST_SS_SELECTOR, VMCS_GUEST_FS_SELECTOR,
                                           VMCS_GUEST_GS_SELECTOR };
-    for (unsigned i = 0; i < 5; i++)
+    for (unsigned i = 0; i < 5; i++) {
         segment(img, data_segs[i], 0, limit, data_ar);
+        img_set(img, data_segs[i], c->ds_selector);
+    }
     segment(img, VMCS_GUEST_TR_SELECTOR, 0, 0xffff, AR_TSS_BUSY);
     segment(img, VMCS_GUEST_LDTR_SELECTOR, 0, 0, VMX_AR_UNUSABLE);
-    img_set(img, VMCS_GUEST_GDTR_BASE, 0);
-    img_set(img, VMCS_GUEST_GDTR_LIMIT, 0xffff);
+    img_set(img, VMCS_GUEST_GDTR_BASE, c->gdtr_limit ? c->gdtr_base : 0);
+    img_set(img, VMCS_GUEST_GDTR_LIMIT, c->gdtr_limit ? c->gdtr_limit : 0xffff);
     img_set(img, VMCS_GUEST_IDTR_BASE, 0);
     img_set(img, VMCS_GUEST_IDTR_LIMIT, 0xffff);
 
