@@ -4,6 +4,7 @@
 #include "arch/x86/tsc.h"
 #include "kernel/frame.h"
 #include "kernel/log.h"
+#include "kernel/loader/acpi_build.h"
 #include "vmx/dev/devices.h"
 #include "vmx/vapic.h"
 
@@ -71,6 +72,7 @@ void devices_create(struct guest *g)
     guest_add_pio(g, 0x60, KBC_COMMAND, kbc_io);     /* after 0x61 */
     guest_add_pio(g, PORT_92, PORT_92, port92_io);
     guest_add_pio(g, BOCHS_SHUTDOWN_PORT, BOCHS_SHUTDOWN_PORT, bochs_shutdown_io);
+    guest_add_pio(g, ACPI_PM_BASE, ACPI_PM_TMR_BLK + ACPI_PM_TMR_LEN - 1, acpi_pm_io);
     guest_add_mmio(g, VAPIC_MMIO_BASE, FRAME_SIZE, vapic_mmio);
     guest_add_mmio(g, TESTDEV_MMIO_BASE, FRAME_SIZE, testdev_mmio);
 }

@@ -77,4 +77,7 @@ int pci_config_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_
 #define TESTDEV_MMIO_BASE 0xfeb00000ull
 bool testdev_mmio(struct vcpu *v, uint64_t offset, unsigned size, bool write, uint64_t *val);
 
+/* The ACPI PM block (vmx/dev/acpi_pm.c): ports 0x600-0x60b. */
+int acpi_pm_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val);
+
 #endif
