@@ -156,3 +156,74 @@ TEST(reset_state_is_the_bios_one)
     CHECK(p.ch[0].gate);
     CHECK_EQ(vpit_counter(&p.ch[0], 77 + 10), 0x10000 - 10);
 }
+
+TEST(pit_tsc_is_the_inverse_rounded_up)
+{
+    static const uint64_t hz[] = { 100000000ull, 2893441000ull, 3500000000ull, 1193182ull };
+    for (unsigned h = 0; h < 4; h++)
+        for (uint64_t t = 0; t < 5000000; t += 9973) {
+            uint64_t tsc = pit_tsc(t, hz[h]);
+            CHECK(pit_ticks(tsc, hz[h]) >= t);
+            CHECK(!tsc || pit_ticks(tsc - 1, hz[h]) < t);
+        }
+    CHECK_EQ(pit_tsc(PIT_HZ, 100000000), 100000000);
+    CHECK_EQ(pit_tsc(1, 100000000), 84);        /* 83.8 ticks of 100 MHz */
+}
+
+TEST(channel0_periodic_interrupts_each_period)
+{
+    vpit_reset(&p, 0);
+    program(0, 2, 1000, 5000);
+    CHECK_EQ(p.irq_next, 6000);
+    CHECK(!vpit_irq_due(&p, 5999));
+    CHECK(vpit_irq_due(&p, 6000));
+    CHECK_EQ(p.irq_next, 7000);
+    CHECK(!vpit_irq_due(&p, 6000));
+    /* late by two and a half periods: one interrupt, the next on the grid */
+    CHECK(vpit_irq_due(&p, 9500));
+    CHECK_EQ(p.irq_next, 10000);
+    /* mode 3 the same */
+    program(0, 3, 500, 20000);
+    CHECK_EQ(p.irq_next, 20500);
+    CHECK(vpit_irq_due(&p, 20500));
+    CHECK_EQ(p.irq_next, 21000);
+}
+
+TEST(channel0_one_shot_modes_0_and_4)
+{
+    vpit_reset(&p, 0);
+    program(0, 0, 300, 100);
+    CHECK_EQ(p.irq_next, 400);
+    CHECK(vpit_irq_due(&p, 450));
+    CHECK_EQ(p.irq_next, 0);
+    CHECK(!vpit_irq_due(&p, 100000));
+    program(0, 4, 0, 1000);                     /* Linux's one-shot: mode 4; 0 is 65536 */
+    CHECK_EQ(p.irq_next, 1000 + 0x10000);
+    CHECK(vpit_irq_due(&p, 1000 + 0x10000));
+    CHECK(!vpit_irq_due(&p, 1000 + 0x20000));
+}
+
+TEST(channel0_control_word_stops_until_the_count)
+{
+    vpit_reset(&p, 0);
+    CHECK_EQ(p.irq_next, 0x10000);              /* the BIOS's 18.2 Hz tick runs */
+    vpit_write(&p, 3, 0x34, 10);                /* channel 0, LSB/MSB, mode 2 */
+    CHECK_EQ(p.irq_next, 0);
+    vpit_write(&p, 0, 0x9c, 20);
+    CHECK_EQ(p.irq_next, 0);                    /* half a count */
+    vpit_write(&p, 0, 0x2e, 30);
+    CHECK_EQ(p.irq_next, 30 + 0x2e9c);
+    /* modes 1 and 5 wait for a gate that channel 0 never sees rise */
+    program(0, 1, 100, 40);
+    CHECK_EQ(p.irq_next, 0);
+    program(0, 5, 100, 40);
+    CHECK_EQ(p.irq_next, 0);
+    /* other channels leave it alone */
+    program(0, 2, 100, 50);
+    program(2, 0, 10, 60);
+    vpit_write(&p, 3, 0xb6, 70);
+    CHECK_EQ(p.irq_next, 150);
+    /* a latch command is not a control word */
+    vpit_write(&p, 3, 0x00, 80);
+    CHECK_EQ(p.irq_next, 150);
+}

@@ -125,3 +125,94 @@ TEST(shortcuts_match_the_register_file)
     vuart_write(&b, UART_SCR, 0x77);
     CHECK(!memcmp(&a, &b, sizeof(a)));
 }
+
+TEST(received_bytes_in_order_fifo_holds_16)
+{
+    vuart_reset(&u);
+    vuart_write(&u, UART_IIR_FCR, 0x07);        /* FIFOs on, cleared */
+    for (unsigned i = 0; i < UART_FIFO_SIZE; i++)
+        CHECK(vuart_receive(&u, (uint8_t)('a' + i)));
+    CHECK(!vuart_receive(&u, 'z'));             /* full: not taken */
+    for (unsigned i = 0; i < UART_FIFO_SIZE; i++) {
+        CHECK_EQ(vuart_read(&u, UART_LSR) & UART_LSR_DR, UART_LSR_DR);
+        CHECK_EQ(vuart_read(&u, UART_RBR_THR_DLL), 'a' + i);
+    }
+    CHECK_EQ(vuart_read(&u, UART_LSR) & UART_LSR_DR, 0);
+    CHECK_EQ(vuart_read(&u, UART_RBR_THR_DLL), 'a' + UART_FIFO_SIZE - 1);   /* the last again */
+    CHECK(vuart_receive(&u, 'z'));
+    CHECK_EQ(vuart_read(&u, UART_RBR_THR_DLL), 'z');
+}
+
+TEST(without_fifo_the_receiver_holds_one_byte)
+{
+    vuart_reset(&u);
+    CHECK(vuart_receive(&u, '1'));
+    CHECK(!vuart_receive(&u, '2'));
+    CHECK_EQ(vuart_read(&u, UART_RBR_THR_DLL), '1');
+    CHECK(vuart_receive(&u, '2'));
+    vuart_write(&u, UART_IIR_FCR, 0x01);        /* FIFOs on: the receiver is emptied */
+    CHECK_EQ(vuart_read(&u, UART_LSR) & UART_LSR_DR, 0);
+}
+
+TEST(receive_interrupt_while_data_held)
+{
+    vuart_reset(&u);
+    vuart_write(&u, UART_IER_DLM, UART_IER_RDI);
+    CHECK(!vuart_irq(&u));
+    vuart_receive(&u, 'k');
+    CHECK(vuart_irq(&u));
+    CHECK_EQ(vuart_read(&u, UART_IIR_FCR), UART_IIR_RDI);
+    CHECK(vuart_irq(&u));                       /* reading IIR does not end it */
+    vuart_read(&u, UART_RBR_THR_DLL);
+    CHECK(!vuart_irq(&u));
+    CHECK_EQ(vuart_read(&u, UART_IIR_FCR), UART_IIR_NO_INT);
+}
+
+TEST(thr_empty_interrupt_edge_of_ier_only)
+{
+    vuart_reset(&u);
+    vuart_write(&u, UART_IER_DLM, UART_IER_THRI);
+    CHECK(vuart_irq(&u));
+    CHECK_EQ(vuart_read(&u, UART_IIR_FCR), UART_IIR_THRI);
+    CHECK(!vuart_irq(&u));                      /* acknowledged by the IIR read */
+    vuart_write(&u, UART_IER_DLM, UART_IER_THRI);   /* on already: nothing */
+    CHECK(!vuart_irq(&u));
+    vuart_write(&u, UART_IER_DLM, 0);
+    vuart_write(&u, UART_IER_DLM, UART_IER_THRI);   /* off and on: again (Linux's THRE test) */
+    CHECK(vuart_irq(&u));
+    vuart_write(&u, UART_IER_DLM, 0);           /* off: gone, and not shown */
+    CHECK(!vuart_irq(&u));
+    CHECK(!u.thr_ipending);
+    vuart_write(&u, UART_IER_DLM, UART_IER_THRI);
+    vuart_read(&u, UART_IIR_FCR);
+    CHECK_EQ(vuart_write(&u, UART_RBR_THR_DLL, 'x'), 'x');
+    CHECK(vuart_irq(&u));                       /* sent: empty again */
+}
+
+TEST(receive_outranks_thr_empty_in_iir)
+{
+    vuart_reset(&u);
+    vuart_write(&u, UART_IER_DLM, UART_IER_RDI | UART_IER_THRI);
+    vuart_receive(&u, 1);
+    CHECK_EQ(vuart_read(&u, UART_IIR_FCR), UART_IIR_RDI);
+    CHECK(u.thr_ipending);                      /* not acknowledged: not shown */
+    vuart_read(&u, UART_RBR_THR_DLL);
+    CHECK_EQ(vuart_read(&u, UART_IIR_FCR), UART_IIR_THRI);
+    CHECK_EQ(vuart_read(&u, UART_IIR_FCR), UART_IIR_NO_INT);
+}
+
+TEST(irq_line_gated_by_out2_and_loopback)
+{
+    vuart_reset(&u);
+    vuart_write(&u, UART_IER_DLM, UART_IER_THRI);
+    CHECK(vuart_irq(&u));
+    vuart_write(&u, UART_MCR, 0x03);            /* DTR, RTS, no OUT2 */
+    CHECK(!vuart_irq(&u));
+    CHECK_EQ(vuart_read(&u, UART_IIR_FCR), UART_IIR_THRI);     /* pending all the same */
+    vuart_write(&u, UART_IER_DLM, 0);
+    vuart_write(&u, UART_IER_DLM, UART_IER_THRI);
+    vuart_write(&u, UART_MCR, 0x0b);
+    CHECK(vuart_irq(&u));
+    vuart_write(&u, UART_MCR, 0x1b);            /* loopback: the pin is cut off */
+    CHECK(!vuart_irq(&u));
+}

@@ -12,6 +12,37 @@ uint64_t pit_ticks(uint64_t tsc, uint64_t tsc_hz)
     return tsc / tsc_hz * PIT_HZ + tsc % tsc_hz * PIT_HZ / tsc_hz;
 }
 
+uint64_t pit_tsc(uint64_t ticks, uint64_t tsc_hz)
+{
+    return ticks / PIT_HZ * tsc_hz + (ticks % PIT_HZ * tsc_hz + PIT_HZ - 1) / PIT_HZ;
+}
+
+/* Channel 0's first interrupt after its count was loaded: OUT rises at
+ * the terminal count in modes 0 and 4 (4's strobe ends there), and at the
+ * end of each period in 2 and 3. */
+static uint64_t first_irq(const struct vpit_channel *c)
+{
+    switch (c->mode) {
+    case 0: case 2: case 3: case 4:
+        return c->load_time + c->count;
+    default:
+        return 0;
+    }
+}
+
+bool vpit_irq_due(struct vpit *p, uint64_t now)
+{
+    const struct vpit_channel *c = &p->ch[0];
+    uint64_t next = p->irq_next;
+    if (!next || now < next)
+        return false;
+    if (c->mode == 2 || c->mode == 3)
+        p->irq_next = next + c->count * ((now - next) / c->count + 1);
+    else
+        p->irq_next = 0;
+    return true;
+}
+
 void vpit_reset(struct vpit *p, uint64_t now)
 {
     *p = (struct vpit){ 0 };
@@ -21,6 +52,7 @@ void vpit_reset(struct vpit *p, uint64_t now)
             .rw_mode = RW_WORD0, .read_state = RW_WORD0, .write_state = RW_WORD0,
             .gate = i != 2,
         };
+    p->irq_next = first_irq(&p->ch[0]);
 }
 
 uint16_t vpit_counter(const struct vpit_channel *c, uint64_t now)
@@ -93,6 +125,8 @@ static void control_word(struct vpit *p, uint8_t val, uint64_t now)
         return;
     }
     c->rw_mode = c->read_state = c->write_state = (uint8_t)access;
+    if (sel == 0)
+        p->irq_next = 0;        /* stopped until the count is written */
     c->mode = (val >> 1) & 7;
     if (c->mode >= 6)
         c->mode -= 4;   /* 6 and 7 are modes 2 and 3 (8254 data sheet) */
@@ -113,7 +147,7 @@ void vpit_write(struct vpit *p, unsigned reg, uint8_t val, uint64_t now)
     case RW_WORD0:
         c->write_latch = val;
         c->write_state = RW_WORD1;
-        break;
+        return;
     case RW_WORD1:
         load_count(c, c->write_latch | (unsigned)val << 8, now);
         c->write_state = RW_WORD0;
@@ -122,6 +156,8 @@ void vpit_write(struct vpit *p, unsigned reg, uint8_t val, uint64_t now)
         load_count(c, val, now);
         break;
     }
+    if (reg == 0)
+        p->irq_next = first_irq(c);
 }
 
 uint8_t vpit_read(struct vpit *p, unsigned reg, uint64_t now)

@@ -1,5 +1,5 @@
 /* The 16550A's register file (vmx/dev/uart.h), after QEMU's
- * serial_ioport_read/serial_ioport_write without the FIFO contents and
+ * serial_ioport_read/serial_ioport_write without the transmit FIFO and
  * the timers: every byte is transmitted the moment it is written. */
 #include "vmx/dev/uart.h"
 
@@ -26,6 +26,45 @@ static uint8_t iir(const struct vuart *u)
     return id | (u->fcr & UART_FCR_FE ? UART_IIR_FIFO : 0);
 }
 
+/* The receiver holds one byte with FIFOs off, 16 with them on. */
+static unsigned rx_capacity(const struct vuart *u)
+{
+    return u->fcr & UART_FCR_FE ? UART_FIFO_SIZE : 1;
+}
+
+static void rx_clear(struct vuart *u)
+{
+    u->rx_count = 0;
+    u->lsr &= (uint8_t)~UART_LSR_DR;
+}
+
+bool vuart_receive(struct vuart *u, uint8_t byte)
+{
+    if (u->rx_count >= rx_capacity(u))
+        return false;
+    u->rx[(u->rx_head + u->rx_count) % UART_FIFO_SIZE] = byte;
+    u->rx_count++;
+    u->lsr |= UART_LSR_DR;
+    return true;
+}
+
+static uint8_t rx_take(struct vuart *u)
+{
+    if (u->rx_count) {
+        u->rbr = u->rx[u->rx_head % UART_FIFO_SIZE];
+        u->rx_head = (uint8_t)((u->rx_head + 1) % UART_FIFO_SIZE);
+        if (!--u->rx_count)
+            u->lsr &= (uint8_t)~UART_LSR_DR;
+    }
+    return u->rbr;              /* with nothing received: the last byte again */
+}
+
+bool vuart_irq(const struct vuart *u)
+{
+    return (u->mcr & (UART_MCR_OUT2 | UART_MCR_LOOP)) == UART_MCR_OUT2 &&
+           (iir(u) & 0x0f) != UART_IIR_NO_INT;
+}
+
 uint8_t vuart_read(struct vuart *u, unsigned reg)
 {
     uint8_t v;
@@ -33,8 +72,7 @@ uint8_t vuart_read(struct vuart *u, unsigned reg)
     case UART_RBR_THR_DLL:
         if (u->lcr & UART_LCR_DLAB)
             return (uint8_t)u->divisor;
-        u->lsr &= (uint8_t)~UART_LSR_DR;
-        return u->rbr;
+        return rx_take(u);
     case UART_IER_DLM:
         return u->lcr & UART_LCR_DLAB ? (uint8_t)(u->divisor >> 8) : u->ier;
     case UART_IIR_FCR:
@@ -73,22 +111,27 @@ int vuart_write(struct vuart *u, unsigned reg, uint8_t val)
         u->thr_ipending = true;
         if (!(u->mcr & UART_MCR_LOOP))
             return val;
-        u->rbr = val;
-        u->lsr |= UART_LSR_DR;
+        if (!(u->fcr & UART_FCR_FE))
+            rx_clear(u);        /* one byte held: the new one replaces it */
+        vuart_receive(u, val);
         return -1;
     case UART_IER_DLM:
         if (u->lcr & UART_LCR_DLAB) {
             u->divisor = (uint16_t)((u->divisor & 0x00ff) | (val << 8));
         } else {
+            /* Turning THR-empty on raises it (THR is always empty);
+             * turning it off drops it. Writing IER with it on already
+             * changes nothing (QEMU and Bochs: the rising edge only). */
+            if ((val ^ u->ier) & UART_IER_THRI)
+                u->thr_ipending = val & UART_IER_THRI;
             u->ier = val & 0x0f;
-            u->thr_ipending = true;     /* THR is always empty */
         }
         return -1;
     case UART_IIR_FCR:
         /* Clearing the receive FIFO (bit 1), or switching the FIFOs on or
          * off, which clears both, empties the receiver. */
         if ((val & 0x02) || ((val ^ u->fcr) & UART_FCR_FE))
-            u->lsr &= (uint8_t)~UART_LSR_DR;
+            rx_clear(u);
         u->fcr = val & 0xc9;            /* the bits of FCR that stick */
         return -1;
     case UART_LCR:
