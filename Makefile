@@ -171,6 +171,17 @@ run: deps all
 test: deps all unit
 	tests/run.sh
 
+# Install for GRUB (docs/hardware.md): /boot/keel.elf, the GUESTS under
+# /boot/keel/guests, /etc/grub.d/25_keel, /etc/default/keel and
+# PREFIX/sbin/keel-try, under DESTDIR; then update-grub when DESTDIR is empty.
+DESTDIR ?=
+PREFIX  ?= /usr/local
+install: all
+	scripts/install.sh install --destdir "$(DESTDIR)" --prefix "$(PREFIX)" --guests "$(GUESTS)"
+
+uninstall:
+	scripts/install.sh uninstall --destdir "$(DESTDIR)" --prefix "$(PREFIX)"
+
 bench: deps all
 	scripts/bench.sh
 
@@ -201,6 +212,9 @@ help:
 	@echo "  bench          exit-cost benchmark in Bochs: table, and $(BUILD)/bench.json"
 	@echo "  soak           10 million mixed exits and interrupts on 2 CPUs in Bochs; checks"
 	@echo "                 the exit counts add up, guest state held, Keel's memory steady"
+	@echo "  install        put Keel, GUESTS and its GRUB entries (/etc/grub.d/25_keel,"
+	@echo "                 /etc/default/keel) in place, and keel-try; update-grub"
+	@echo "  uninstall      remove what install put there; update-grub"
 	@echo "  fuzz           run each libFuzzer harness (tests/fuzz/) for FUZZ_TIME s"
 	@echo "  unit           build the host unit tests only"
 	@echo "  deps           install missing packages with apt-get (scripts/setup.sh)"
@@ -230,12 +244,14 @@ help:
 	@echo "  FUZZ_TIME=s          'fuzz': seconds per harness (now: $(FUZZ_TIME)); 'test' runs"
 	@echo "                       each for 20 s (FUZZ_TIME=0 make test: none)"
 	@echo "  FUZZ=name            'fuzz': only tests/fuzz/fuzz_NAME.c"
+	@echo "  DESTDIR=dir          'install'/'uninstall': a staging root (GRUB not updated)"
+	@echo "  PREFIX=dir           'install': where sbin/keel-try goes (now: $(PREFIX))"
 	@echo "  CROSS_COMPILE=pfx    toolchain prefix, e.g. x86_64-elf-"
 	@echo "  BUILD=dir            output directory (now: $(BUILD))"
 	@echo "  NASM=, HOSTCC=       assembler and host compiler for unit tests"
 	@echo "  V=1                  show every build command"
 
 FORCE:
-.PHONY: all iso guests unit deps run test bench soak fuzz clean help FORCE
+.PHONY: all iso guests unit deps run test install uninstall bench soak fuzz clean help FORCE
 
 -include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)

@@ -1,5 +1,6 @@
 /* Keel's init order, one step a line (docs/architecture.md). */
 #include "drivers/acpi.h"
+#include "drivers/cmos.h"
 #include "drivers/platform.h"
 #include "drivers/poweroff.h"
 #include "drivers/serial_console.h"
@@ -51,6 +52,7 @@ void kmain(uint64_t mbi_phys)
     if (keel_options.bench)
         bench_host();                                        /* bench=on */
     guests_create(&boot_info);                               /* modules -> guests */
+    cmos_mark_boot_good();                                   /* bootok=: GRUB's try mode */
     guests_run();                                            /* one vCPU per CPU */
     keel_shutdown(guests_summary());                         /* VMXOFF everywhere */
 }

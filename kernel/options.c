@@ -1,5 +1,6 @@
 #include "kernel/options.h"
 #include "kernel/log.h"
+#include "kernel/lib/string.h"
 
 #include <stddef.h>
 
@@ -31,6 +32,33 @@ static const char *set_uart(const struct option_desc *opt, const char *val, void
     return why;
 }
 
+/* bootok=cmos:INDEX[:VALUE]: INDEX 0x0e-0xff, or one of the clock's alarm
+ * registers 0x01, 0x03, 0x05 (its other registers keep the time and its
+ * modes); VALUE 1-0xff (GRUB clears the mark to 0). */
+static const char *set_bootok(const struct option_desc *opt, const char *val, void *target)
+{
+    (void)opt;
+    static const char *const why =
+        "expected cmos:INDEX[:VALUE], INDEX 0x01, 0x03, 0x05 or 0x0e-0xff, VALUE 0x01-0xff";
+    struct boot_mark *b = target;
+    char word[24];
+    uint64_t index, value = BOOT_MARK_DEFAULT;
+    if (!val || strncmp(val, "cmos:", 5) || strlen(val + 5) >= sizeof(word))
+        return why;
+    memcpy(word, val + 5, strlen(val + 5) + 1);
+    char *colon = strchr(word, ':');
+    if (colon) {
+        *colon = '\0';
+        if (!parse_u64(colon + 1, &value) || value == 0 || value > 0xff)
+            return why;
+    }
+    if (!parse_u64(word, &index) || index > 0xff ||
+        (index < 0x0e && index != 0x01 && index != 0x03 && index != 0x05))
+        return why;
+    *b = (struct boot_mark){ true, (uint8_t)index, (uint8_t)value };
+    return NULL;
+}
+
 static const struct option_range cpus_range = {
     1, CPUS_MAX, 0, sizeof(unsigned), "expected a number from 1 to 256",
 };
@@ -49,6 +77,7 @@ void options_defaults(struct keel_options *o)
     o->cpus = CPUS_MAX;
     o->vmx = VMX_ON;
     o->apicv = 1;
+    o->bootok = (struct boot_mark){ false, 0, 0 };
 }
 
 int options_parse(const char *cmdline, struct keel_options *o, report_fn report,
@@ -68,6 +97,7 @@ int options_parse(const char *cmdline, struct keel_options *o, report_fn report,
         { "vmx", option_set_choice, &o->vmx, VMX_MODE_NAMES },
         { "bench", option_set_choice, &o->bench, "off|on" },
         { "apicv", option_set_choice, &o->apicv, "off|on" },
+        { "bootok", set_bootok, &o->bootok, NULL },
     };
     return cmdline_apply(cmdline, table, sizeof(table) / sizeof(table[0]), report, ctx);
 }

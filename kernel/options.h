@@ -31,6 +31,14 @@ enum shutdown_mode { SHUTDOWN_AUTO, SHUTDOWN_ACPI, SHUTDOWN_REBOOT, SHUTDOWN_HAL
 #define VMX_MODE_NAMES "on|report|dump"
 enum vmx_mode { VMX_ON, VMX_REPORT, VMX_DUMP };
 
+/* bootok=cmos:INDEX[:VALUE]: the CMOS byte Keel writes once a boot goes
+ * well, for GRUB's try mode (drivers/cmos.c, scripts/grub.d/25_keel). */
+struct boot_mark {
+    bool on;
+    uint8_t index, value;
+};
+#define BOOT_MARK_DEFAULT 0x4b
+
 struct keel_options {
     int console;                            /* COM port index, or CONSOLE_NONE */
     struct uart_config com[UART_PORTS];     /* com1= .. com4= */
@@ -44,6 +52,7 @@ struct keel_options {
     int vmx;                                /* enum vmx_mode */
     int bench;                              /* 1: bench=on */
     int apicv;                              /* 1: use APIC virtualization (apicv=) */
+    struct boot_mark bootok;                /* bootok= */
 };
 
 extern struct keel_options keel_options;

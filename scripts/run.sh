@@ -16,6 +16,8 @@
 #     --mem MiB            emulated RAM                            [256]
 #     --cmdline '...'      Keel's command line (docs/options.md)
 #     --iso FILE           boot this ISO instead of building one from build/keel.elf
+#     --disk FILE          a raw disk image as the first hard disk (GRUB's hd0),
+#                          beside the ISO (tests/integration/install-*.test)
 #     --module FILE=CMDLINE  add a guest image (GRUB module2) with its command
 #                          line, e.g. build/guests/exits64.bin='name=exits64'
 #                          (repeatable; docs/guests.md)
@@ -45,6 +47,8 @@
 #     --expect-halt REGEX  once the log has a line matching REGEX, check
 #                          that the machine stays halted for a second, then
 #                          stop it (for the boot paths that halt on purpose)
+#     --reboot             QEMU: a reset restarts the machine (default: QEMU
+#                          stops at it, -no-reboot)
 #     --dry-run            print the emulator it would run (with --emu auto:
 #                          which one, and why) and stop
 # KEEL_CPUINFO, KEEL_KVM_DEV and KEEL_KVM_NESTED stand in for /proc/cpuinfo,
@@ -61,7 +65,7 @@ cd "$(dirname "$0")/.."
 
 emu=bochs uefi=0 kvm=0 cpus=1 mem=256 cmdline= iso= log=build/serial.log timeout=120
 qemu_cpu=max bochs_cpu=corei7_skylake_x quiet=0 halt_re=
-qemu_args= qemu_serial='-serial file:@LOG@' dry_run=0
+qemu_args= qemu_serial='-serial file:@LOG@' dry_run=0 disk= no_reboot=-no-reboot
 modules=() kernel_args=()
 kernel= append= initrd= bare=0
 while [[ $# -gt 0 ]]; do
@@ -73,6 +77,7 @@ while [[ $# -gt 0 ]]; do
     --mem) mem=$2; shift ;;
     --cmdline) cmdline=$2; shift ;;
     --iso) iso=$2; shift ;;
+    --disk) disk=$2; shift ;;
     --module) modules+=(--module "$2"); shift ;;
     --guest) modules+=(--guest "$2"); shift ;;
     --kernel) kernel=$2; shift ;;
@@ -89,6 +94,7 @@ while [[ $# -gt 0 ]]; do
     --quiet) quiet=1 ;;
     --expect-halt) halt_re=$2; shift ;;
     --dry-run) dry_run=1 ;;
+    --reboot) no_reboot= ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "run: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -165,6 +171,7 @@ case $emu in
     accel=(-accel tcg -cpu "$qemu_cpu")
     [[ $kvm == 1 ]] && accel=(-enable-kvm -cpu host,+vmx)
     boot=(-cdrom "$iso" -boot d)
+    [[ -n $disk ]] && boot+=(-drive "file=$disk,format=raw,if=ide,index=0")
     if [[ $bare == 1 ]] && grub-file --is-x86-multiboot2 "$kernel"; then
       iso=$work/bare.iso
       scripts/mkiso.sh --bare "${kernel_args[@]}" "$iso"
@@ -176,7 +183,7 @@ case $emu in
     read -ra serial <<< "${qemu_serial//@LOG@/$log}"
     read -ra extra <<< "$qemu_args"
     args=("${accel[@]}" -m "$mem" -smp "$cpus" "${boot[@]}"
-          -display none -vga none -monitor none -no-reboot
+          -display none -vga none -monitor none ${no_reboot}
           "${serial[@]}" -device isa-debug-exit,iobase=0xf4,iosize=0x04 "${extra[@]}")
     if [[ $uefi == 1 ]]; then
       args+=(-bios /usr/share/ovmf/OVMF.fd)
@@ -191,7 +198,13 @@ cpu: count=$cpus, ips=100000000, model=$bochs_cpu, reset_on_triple_fault=0
 romimage: file=/usr/share/bochs/BIOS-bochs-latest, options=fastboot
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
 display_library: term
-ata0-master: type=cdrom, path=$iso, status=inserted
+$(if [[ -n $disk ]]; then
+  echo "ata0-master: type=disk, path=$disk, mode=flat"
+  echo "ata1: enabled=1, ioaddr1=0x170, ioaddr2=0x370, irq=15"
+  echo "ata1-master: type=cdrom, path=$iso, status=inserted"
+else
+  echo "ata0-master: type=cdrom, path=$iso, status=inserted"
+fi)
 boot: cdrom
 clock: sync=none
 log: $work/bochs.log

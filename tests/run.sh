@@ -81,6 +81,8 @@ fi
 #   qemu_args='...'  more QEMU arguments (-M q35, -acpitable ...)
 #   qemu_serial='...'  QEMU's serial ports, @LOG@ the log (run.sh --qemu-serial)
 #   emu=none         no boot: the test is its `check` commands alone
+#   disk=FILE        a raw disk image as the first hard disk (run.sh --disk)
+#   reboot=1         QEMU restarts the machine at a reset (run.sh --reboot)
 # and may define build_iso() { ...; } to make the ISO ($1) itself instead
 # of mkiso.sh, and may call, before the expectations:
 #   module 'FILE=CMDLINE'  a GRUB module with its own command line
@@ -99,7 +101,7 @@ run_integration() {
   name=$(basename "$file" .test)
   local emu=qemu cpus=1 uefi=0 cmdline= timeout=60 qemu_cpu=max loader=multiboot2 status=0
   local guests= kernel= append= initrd= kernel_options= bare=0
-  local mem= grub_serial=0 qemu_args= qemu_serial=
+  local mem= grub_serial=0 qemu_args= qemu_serial= disk= reboot=0
   local expects=() rejects=() counts=() checks=()
   expect() { expects+=("$1"); }
   check() { checks+=("$1"); }
@@ -140,6 +142,8 @@ run_integration() {
               --qemu-cpu "$qemu_cpu" --quiet)
   [[ $uefi == 1 ]] && args+=(--uefi)
   [[ -n $mem ]] && args+=(--mem "$mem")
+  [[ -n $disk ]] && args+=(--disk "$disk")
+  [[ $reboot == 1 ]] && args+=(--reboot)
   [[ -n $qemu_args ]] && args+=(--qemu-args "$qemu_args")
   [[ -n $qemu_serial ]] && args+=(--qemu-serial "$qemu_serial")
   [[ $status == halt ]] && args+=(--expect-halt "${expects[-1]}")
