@@ -5,8 +5,8 @@
 #include "kernel/boot_info.h"
 #include "kernel/frame.h"
 
-/* boot/entry.asm identity-maps the first 4 GiB; only that much RAM is
- * used until Keel maps more. */
+/* boot/entry.asm identity-maps the first 4 GiB, for Keel's own use; RAM
+ * above it is mapped by mm_init and used for guests' RAM. */
 #define MM_MAPPED_END (4ull << 30)
 
 void mm_init(const struct boot_info *bi);
@@ -18,7 +18,8 @@ uint64_t mm_alloc_frames(uint64_t count, uint64_t align);
 void mm_free_frames(uint64_t addr, uint64_t count);
 
 /* Like mm_alloc_frames, but returns 0 when there is no such run (for
- * sizes a user chose, such as guest RAM). */
+ * sizes a user chose, such as guest RAM); takes RAM above 4 GiB first,
+ * where there is any (mapped for this by mm_init). */
 uint64_t mm_try_alloc_frames(uint64_t count, uint64_t align);
 
 /* Frames free now (make soak: Keel's own memory use must not grow). */

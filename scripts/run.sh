@@ -192,8 +192,12 @@ case $emu in
     ;;
   bochs)
     [[ $uefi == 0 ]] || { echo "run: --uefi needs --emu qemu (Bochs has no UEFI firmware here)" >&2; exit 2; }
+    # More than 2 GiB needs Bochs' "memory:" line (its BIOS then reports
+    # RAM above 4 GiB); "host=" is what Bochs allocates at once.
+    ram="megs: $mem"
+    (( mem > 2048 )) && ram="memory: guest=$mem, host=256"
     cat > "$work/bochsrc" <<RC
-megs: $mem
+$ram
 cpu: count=$cpus, ips=100000000, model=$bochs_cpu, reset_on_triple_fault=0
 romimage: file=/usr/share/bochs/BIOS-bochs-latest, options=fastboot
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
