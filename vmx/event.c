@@ -200,15 +200,19 @@ void vcpu_inject_now(struct vcpu *v)
 }
 
 /* The timer: the VMX-preemption timer counts to whichever comes first,
- * the APIC timer, the time budget or the watchdog (vcpu_watchdog_ticks). It counts only in VMX non-root
- * operation (its value is saved on exit): while the APIC timer is armed,
- * every entry sets it again from the TSC (VCPU_REQ_TIMER stays set), so
- * that time spent in Keel is not lost; the budget needs no such care. */
+ * the APIC timer, the PIT's next interrupt (vcpu.device_deadline, vCPU 0:
+ * vmx/dev/irq.c), the time budget or the watchdog (vcpu_watchdog_ticks).
+ * It counts only in VMX non-root operation (its value is saved on exit):
+ * while the APIC timer or the PIT is armed, every entry sets it again
+ * from the TSC (VCPU_REQ_TIMER stays set), so that time spent in Keel is
+ * not lost; the budget needs no such care. */
 static void arm_timer(struct vcpu *v)
 {
-    uint64_t d = v->deadline, apic = v->apic.timer_deadline;
+    uint64_t d = v->deadline, apic = v->apic.timer_deadline, dev = v->device_deadline;
     if (apic && (!d || apic < d))
         d = apic;
+    if (dev && (!d || dev < d))
+        d = dev;
     v->timer_deadline = d;
     if (vmx_has_preemption_timer()) {
         uint64_t now = rdtsc(), wait = d > now ? d - now : 0;
@@ -252,7 +256,7 @@ int vcpu_pre_entry(struct vcpu *v, int act)
      * timer (it counts only in the guest). */
     if (req & VCPU_REQ_TIMER) {
         arm_timer(v);
-        if (v->apic.timer_deadline)
+        if (v->apic.timer_deadline || v->device_deadline)
             vcpu_request_self(v, VCPU_REQ_TIMER);
     }
     return act;

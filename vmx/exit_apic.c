@@ -1,8 +1,10 @@
 /* The exits of APIC virtualization (SDM "APIC Virtualization and Virtual
  * Interrupts"): an APIC-access exit for what the CPU does not virtualize
- * (a read of the current count, an access that is not 32 bits), and an
+ * (a read of the current count, an access that is not 32 bits), an
  * APIC-write exit after a write the CPU put in the virtual-APIC page but
- * whose effect is Keel's to carry out (ICR, timer, LVT, SVR, ...). */
+ * whose effect is Keel's to carry out (ICR, timer, LVT, SVR, ...), and an
+ * EOI-induced exit for a vector the EOI-exit bitmap names (those the I/O
+ * APIC routes level-triggered). */
 #include "vmx/exit.h"
 #include "vmx/vapic.h"
 #include "vmx/vmcs_fields.h"
@@ -31,4 +33,12 @@ enum exit_action exit_apic_write(struct vcpu *v)
 {
     vapic_apic_write(v, APIC_Q_OFFSET(vmread(VMCS_EXIT_QUALIFICATION)));
     return EXIT_RESUME;         /* trap-like: RIP is already past the write */
+}
+
+/* SDM "EOI Virtualization": trap-like, after the CPU's own EOI (ISR and
+ * SVI updated); the exit qualification's bits 7:0 are the vector. */
+enum exit_action exit_virtualized_eoi(struct vcpu *v)
+{
+    vapic_eoi_exit(v, (uint8_t)vmread(VMCS_EXIT_QUALIFICATION));
+    return EXIT_RESUME;
 }

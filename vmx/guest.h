@@ -13,10 +13,12 @@
 #include "kernel/guest_config.h"
 #include "kernel/loader/loader.h"
 #include "kernel/spinlock.h"
+#include "vmx/dev/irq.h"
 #include "vmx/dev/pc.h"
 #include "vmx/dev/vlapic.h"
 #include "vmx/ept.h"
 #include "vmx/exit_reason.h"
+#include "vmx/msr_policy.h"
 #include "vmx/vcpu_start.h"
 #include "vmx/vmx_ops.h"
 
@@ -73,9 +75,16 @@ struct vcpu {
     uint32_t exits_to_check;        /* exits until the budget is checked (vmx/exit.c) */
     uint64_t dr[4], dr6;            /* debug registers: kept, not loaded */
     uint64_t pat;                   /* IA32_PAT when the VMCS has no field for it */
+    struct guest_msrs msrs;         /* the MSRs Keel emulates (vmx/guest_msrs.def) */
     unsigned msr_refusals;
     uint64_t exits[EXIT_REASON_COUNT];
     struct mmio_cache mmio_cache;
+    /* Device interrupts (vmx/dev/irq.c, vmx/vapic.c) */
+    volatile uint32_t pir_tmr[8];   /* which vectors in pir[] are level-triggered */
+    volatile bool extint;           /* the 8259 pair's INTR reaches this vCPU (virtual wire) */
+    bool level_seen;                /* a level-triggered vector was accepted: EOIs look at TMR */
+    unsigned eoi_exit_gen;          /* the irq.eoi_gen its EOI-exit bitmap holds */
+    uint64_t device_deadline;       /* TSC of the PIT's next interrupt (vCPU 0); 0: none */
 };
 
 /* A port-I/O range of a device model: `io` answers each access (a read
@@ -133,6 +142,7 @@ struct guest {
     unsigned tests_passed, tests_failed;    /* HC_TEST_RESULT reports */
     uint64_t test_scratch;          /* the test MMIO device's register */
     struct pc_devices pc;           /* COM1, PIC, PIT, fw_cfg, ...: vmx/dev/pc.h */
+    struct irq_state irq;           /* ISA lines, I/O APIC: vmx/dev/irq.h */
     char line[GUEST_CONSOLE_LINE];  /* guest console: the line being written */
     unsigned line_len;
     volatile unsigned vcpus_stuck;  /* halted with interrupts off, or waiting for SIPI */

@@ -8,6 +8,7 @@
 #include "arch/x86/msr.h"
 #include "kernel/log.h"
 #include "kernel/mm.h"
+#include "vmx/dev/irq.h"
 #include "vmx/event.h"
 #include "vmx/exit.h"
 #include "vmx/vapic.h"
@@ -33,7 +34,7 @@ void vapic_reset(struct vcpu *v)
     v->apic.virtualized = v->apicv;     /* the CPU writes IRR and ISR too */
     v->pir_pending = 0;
     for (unsigned i = 0; i < 8; i++)
-        v->pir[i] = 0;
+        v->pir[i] = v->pir_tmr[i] = 0;
 }
 
 void vapic_create(struct vcpu *v)
@@ -46,8 +47,9 @@ void vapic_init_signal(struct vcpu *v)
 {
     vlapic_init_signal(&v->apic);
     v->pir_pending = 0;
+    v->extint = false;
     for (unsigned i = 0; i < 8; i++)
-        v->pir[i] = 0;
+        v->pir[i] = v->pir_tmr[i] = 0;
     vcpu_request_self(v, VCPU_REQ_TIMER);
 }
 
@@ -117,22 +119,76 @@ static void post(struct vcpu *t, uint8_t vector)
     vcpu_request(t, VCPU_REQ_EVENT);
 }
 
+/* A level-triggered vector for another vCPU: its TMR bit goes first, so
+ * that whoever takes the vector from pir[] finds it (vapic_sync). */
+static void post_level(struct vcpu *t, uint8_t vector)
+{
+    __atomic_fetch_or(&t->pir_tmr[vector / 32], 1u << (vector % 32), __ATOMIC_SEQ_CST);
+    post(t, vector);
+}
+
+/* The 8259's ExtINT (vmx/dev/irq.h): into the injection slot when the
+ * guest can take an interrupt now and nothing goes before it (an event to
+ * deliver again, an NMI); the pair gives the vector then (the acknowledge
+ * cycle), bypassing the local APIC as an ExtINT does. Otherwise it waits
+ * for the next pre-entry step (pir_pending stays set). */
+static void extint_inject(struct vcpu *v)
+{
+    if (v->reinject || v->nmi_pending ||
+        (vmread(VMCS_VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID) ||
+        !(vmread(VMCS_GUEST_RFLAGS) & X86_RFLAGS_IF) ||
+        (vmread(VMCS_GUEST_INTERRUPTIBILITY_INFO) & (BLOCKING_BY_STI | BLOCKING_BY_MOV_SS))) {
+        __atomic_store_n(&v->pir_pending, 1, __ATOMIC_SEQ_CST);
+        return;
+    }
+    int vector = irq_pic_ack(v);
+    if (vector < 0)
+        return;
+    vmwrite(VMCS_VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_EXT_INTR << 8 | (uint32_t)vector);
+    vcpu_wake(v);
+    if (v->extint)
+        __atomic_store_n(&v->pir_pending, 1, __ATOMIC_SEQ_CST);    /* another one behind it */
+}
+
+/* APIC virtualization: the EOI-exit bitmap names the vectors the I/O APIC
+ * routes level-triggered, so that their EOIs exit (SDM "EOI
+ * Virtualization") and reach it (vapic_eoi_exit). */
+static void load_eoi_exit_bitmap(struct vcpu *v)
+{
+    uint64_t map[4];
+    v->eoi_exit_gen = irq_eoi_vectors(v->guest, map);
+    vmwrite(VMCS_EOI_EXIT_BITMAP0, map[0]);
+    vmwrite(VMCS_EOI_EXIT_BITMAP1, map[1]);
+    vmwrite(VMCS_EOI_EXIT_BITMAP2, map[2]);
+    vmwrite(VMCS_EOI_EXIT_BITMAP3, map[3]);
+}
+
 void vapic_sync(struct vcpu *v)
 {
     /* A vector posted after this exchange sets pir_pending again, with a
-     * request: the next pre-entry step takes it. */
+     * request: the next pre-entry step takes it. pir_pending also says
+     * that the EOI-exit bitmap or an ExtINT wants a look. */
     if (!v->pir_pending || !__atomic_exchange_n(&v->pir_pending, 0, __ATOMIC_ACQUIRE))
         return;
+    if (v->apicv && v->eoi_exit_gen != __atomic_load_n(&v->guest->irq.eoi_gen, __ATOMIC_ACQUIRE))
+        load_eoi_exit_bitmap(v);
     for (unsigned i = 0; i < 8; i++) {
         if (!v->pir[i])
             continue;
         uint32_t bits = __atomic_exchange_n(&v->pir[i], 0, __ATOMIC_ACQUIRE);
+        /* only the TMR bits of the vectors taken: one posted level after
+         * this exchange keeps its bit for its own round */
+        uint32_t tmr = v->pir_tmr[i] ? __atomic_fetch_and(&v->pir_tmr[i], ~bits, __ATOMIC_ACQUIRE) & bits : 0;
+        if (tmr)
+            v->level_seen = true;
         while (bits) {
             unsigned b = (unsigned)__builtin_ctz(bits);
             bits &= bits - 1;
-            vlapic_accept(&v->apic, (uint8_t)(i * 32 + b), false);
+            vlapic_accept(&v->apic, (uint8_t)(i * 32 + b), tmr >> b & 1);
         }
     }
+    if (v->extint)
+        extint_inject(v);
 }
 
 static void deliver_one(struct vcpu *src, struct vcpu *t, const struct apic_ipi *ipi)
@@ -212,12 +268,87 @@ static void deliver(struct vcpu *src, const struct apic_ipi *ipi)
     }
 }
 
+/* A device interrupt for vCPU `t`. `self`: the vCPU whose exit this CPU
+ * handles, or NULL. */
+void vapic_deliver_msg_to(struct vcpu *t, struct vcpu *self, const struct apic_ipi *m)
+{
+    switch (m->delivery) {
+    case APIC_DM_FIXED:
+    case APIC_DM_LOWEST:
+        if (t != self) {
+            if (m->trigger_level)
+                post_level(t, m->vector);
+            else
+                post(t, m->vector);
+        } else if (!m->trigger_level) {
+            raise_own(t, m->vector, false);
+        } else if (vlapic_accept(&t->apic, m->vector, true)) {
+            t->level_seen = true;
+            interrupt_requested(t);
+        }
+        break;
+    case APIC_DM_NMI:
+        if (vmcs_config.ctl[VMX_PIN] & VMX_PIN_VIRTUAL_NMIS)
+            vcpu_request(t, VCPU_REQ_NMI);
+        break;
+    case APIC_DM_INIT:
+        vcpu_request(t, VCPU_REQ_INIT);
+        break;
+    case APIC_DM_EXTINT:
+        t->extint = true;
+        __atomic_store_n(&t->pir_pending, 1, __ATOMIC_SEQ_CST);
+        if (t == self)
+            vcpu_request_self(t, VCPU_REQ_EVENT);
+        else
+            vcpu_request(t, VCPU_REQ_EVENT);
+        break;
+    default:            /* SMI: nothing in a guest to take it */
+        break;
+    }
+}
+
+void vapic_deliver_msg(struct guest *g, struct vcpu *self, const struct apic_ipi *m)
+{
+    struct vcpu *lowest = NULL;
+    for (unsigned i = 0; i < g->vcpu_count; i++) {
+        struct vcpu *t = &g->vcpus[i];
+        /* The message's 8-bit destination: 0xff is everyone in x2APIC
+         * mode too (as KVM has it without interrupt remapping). */
+        uint32_t dest = m->dest;
+        if (dest == 0xff && vlapic_x2apic_mode(&t->apic))
+            dest = 0xffffffffu;
+        if (!vlapic_match_dest(&t->apic, dest, m->logical))
+            continue;
+        if (m->delivery == APIC_DM_LOWEST) {     /* as deliver() chooses */
+            if (!lowest || (__atomic_load_n(&t->apic.page[APIC_TPR / 4], __ATOMIC_RELAXED) & 0xf0) <
+                               (__atomic_load_n(&lowest->apic.page[APIC_TPR / 4], __ATOMIC_RELAXED) & 0xf0))
+                lowest = t;
+            continue;
+        }
+        vapic_deliver_msg_to(t, self, m);
+    }
+    if (lowest)
+        vapic_deliver_msg_to(lowest, self, m);
+}
+
+/* The EOI of a level-triggered vector goes on to the I/O APIC (SDM
+ * "Signaling Interrupt Servicing Completion"): out of line, rare. */
+static __attribute__((noinline)) void eoi_level(struct vcpu *v, int vector)
+{
+    if (vector >= 0 && vlapic_level_triggered(&v->apic, (uint8_t)vector))
+        irq_eoi(v->guest, v, (uint8_t)vector);
+}
+
 /* After an APIC register write: what the pre-entry step must redo. An
  * EOI, TPR or SVR write may unblock a requested vector; only the emulated
- * path injects (with virtual-interrupt delivery the CPU re-evaluates). */
+ * path injects (with virtual-interrupt delivery the CPU re-evaluates).
+ * The EOI of a level-triggered vector reaches the I/O APIC first (which
+ * may deliver it again). */
 static void after_write(struct vcpu *v, enum vlapic_result r, const struct apic_ipi *ipi,
-                        uint64_t old_deadline)
+                        int eoi, uint64_t old_deadline)
 {
+    if (r == VLAPIC_EOI && v->level_seen)
+        eoi_level(v, eoi);
     if (r == VLAPIC_IPI)
         deliver(v, ipi);
     else if (!v->apicv && v->apic.irr_words)
@@ -260,7 +391,9 @@ bool vapic_x2apic_eoi(struct vcpu *v)
     struct vlapic *l = &v->apic;
     if (!vlapic_x2apic_mode(l))
         return false;
-    vlapic_eoi_summary(l);
+    int vector = vlapic_eoi_summary(l);
+    if (__builtin_expect(v->level_seen, 0))
+        eoi_level(v, vector);
     if (!v->apicv && l->irr_words)      /* a requested vector may be unblocked */
         vcpu_inject_now(v);
     return true;
@@ -316,7 +449,7 @@ bool vapic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val, bool *gp)
     if (r == VLAPIC_GP)
         *gp = true;
     else
-        after_write(v, r, &ipi, old);
+        after_write(v, r, &ipi, eoi, old);
     return true;
 }
 
@@ -344,7 +477,7 @@ bool vapic_mmio(struct vcpu *v, uint64_t offset, unsigned size, bool write, uint
     int eoi;
     enum vlapic_result r = vlapic_mmio_write(&v->apic, (uint32_t)offset, (uint32_t)*val, rdtsc(),
                                              &ipi, &eoi);
-    after_write(v, r, &ipi, old);
+    after_write(v, r, &ipi, eoi, old);
     return true;
 }
 
@@ -367,7 +500,7 @@ void vapic_apic_write(struct vcpu *v, uint32_t offset)
      * register gets its value back (the ID is the one it can name). */
     if ((offset & 0xff0) == APIC_ID)
         v->apic.page[APIC_ID / 4] = (v->apic.id & 0xff) << 24;
-    after_write(v, r, &ipi, old);
+    after_write(v, r, &ipi, eoi, old);
 }
 
 uint64_t vapic_get_cr8(struct vcpu *v)
@@ -384,4 +517,11 @@ void vapic_set_cr8(struct vcpu *v, uint64_t cr8)
 void vapic_timer_check(struct vcpu *v, uint64_t now)
 {
     timer_check(v, now, false);
+    if (v->device_deadline && now >= v->device_deadline)
+        irq_device_timer(v, now);
+}
+
+void vapic_eoi_exit(struct vcpu *v, uint8_t vector)
+{
+    eoi_level(v, vector);
 }

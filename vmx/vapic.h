@@ -56,8 +56,25 @@ void vapic_apic_write(struct vcpu *v, uint32_t offset);
 uint64_t vapic_get_cr8(struct vcpu *v);
 void vapic_set_cr8(struct vcpu *v, uint64_t cr8);
 
-/* The APIC timer, if due at `now`, fires (the caller re-arms the
- * VMX-preemption timer). */
+/* The APIC timer, if due at `now`, fires; so does the PIT's interrupt
+ * on vCPU 0 (vcpu.device_deadline). The caller re-arms the
+ * VMX-preemption timer. */
 void vapic_timer_check(struct vcpu *v, uint64_t now);
+
+/* A device interrupt (an I/O APIC message, the 8259's ExtINT,
+ * vmx/dev/irq.c) to the vCPUs its destination names, as an IPI's is
+ * resolved (physical or logical, lowest priority by TPR; an 8-bit
+ * broadcast 0xff reaches x2APIC-mode vCPUs too), or to vCPU `t`. `self`
+ * is the vCPU whose exit this CPU handles (it takes the interrupt at
+ * once), or NULL: the others get it posted (pir[], pir_tmr[] for a
+ * level-triggered one) and are kicked. An ExtINT sets vcpu.extint; the
+ * pre-entry step takes its vector from the 8259 pair. */
+void vapic_deliver_msg(struct guest *g, struct vcpu *self, const struct apic_ipi *m);
+void vapic_deliver_msg_to(struct vcpu *t, struct vcpu *self, const struct apic_ipi *m);
+
+/* An EOI-induced exit (APIC virtualization, SDM "EOI Virtualization"):
+ * the guest ended `vector`, which the EOI-exit bitmap names; a
+ * level-triggered one goes on to the I/O APIC. */
+void vapic_eoi_exit(struct vcpu *v, uint8_t vector);
 
 #endif

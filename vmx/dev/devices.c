@@ -6,6 +6,7 @@
 #include "kernel/log.h"
 #include "kernel/loader/acpi_build.h"
 #include "vmx/dev/devices.h"
+#include "vmx/dev/irq.h"
 #include "vmx/vapic.h"
 
 int pio_no_device(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val)
@@ -51,6 +52,7 @@ static void pc_devices_reset(struct pc_devices *pc)
 void devices_reset(struct guest *g)
 {
     pc_devices_reset(&g->pc);
+    irq_reset(g);
     g->test_scratch = 0;
 }
 
@@ -75,4 +77,5 @@ void devices_create(struct guest *g)
     guest_add_pio(g, ACPI_PM_BASE, ACPI_PM_TMR_BLK + ACPI_PM_TMR_LEN - 1, acpi_pm_io);
     guest_add_mmio(g, VAPIC_MMIO_BASE, FRAME_SIZE, vapic_mmio);
     guest_add_mmio(g, TESTDEV_MMIO_BASE, FRAME_SIZE, testdev_mmio);
+    guest_add_mmio(g, IOAPIC_MMIO_BASE, IOAPIC_MMIO_SIZE, ioapic_mmio);   /* after the two make bench measures */
 }

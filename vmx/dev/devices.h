@@ -11,7 +11,7 @@
 
 /* Every guest's devices: the PC devices of QEMU's machine that Multiboot
  * kernels rely on (vmx/dev/pc.h), the test MMIO scratch page, the local
- * APIC's MMIO page. */
+ * APIC's MMIO page, the I/O APIC's (vmx/dev/irq.h). */
 void devices_create(struct guest *g);
 
 /* The devices as they are at power-up again (a guest's restart). */
@@ -36,10 +36,13 @@ int pio_bytes(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *v
  * ends the guest, with `why`; a restart policy would change only this. */
 void guest_reset(struct guest *g, const char *why);
 
-/* A 16550 at COM1 (0x3f8-0x3ff) whose output is the guest console
- * (vmx/dev/uart.h, uart.c). */
+/* A 16550 at COM1 (0x3f8-0x3ff, IRQ 4) whose output is the guest console
+ * (vmx/dev/uart.h, uart.c). vuart_input gives it a byte received from
+ * outside (from any CPU): false when its receiver is full (hold the byte
+ * and try again later). */
 #define VUART_COM1 0x3f8
 int vuart_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val);
+bool vuart_input(struct guest *g, uint8_t byte);
 
 /* QEMU's isa-debug-exit at 0xf4-0xf7 and Bochs' shutdown port (debugexit.c) */
 #define DEBUGEXIT_PORT 0xf4

@@ -1,9 +1,12 @@
 /* The ports of the PIC pair, the PIT with port 0x61, and fw_cfg: the
  * pure device models (pic.c, pit.c, fw_cfg.c) over the guest's own state
- * (g->pc), with the PIT's clock taken from the TSC. */
+ * (g->pc), with the PIT's clock taken from the TSC. The pair and writes
+ * to the PIT move interrupts: under the guest's interrupt lock
+ * (vmx/dev/irq.h). */
 #include "arch/x86/cpu.h"
 #include "arch/x86/tsc.h"
 #include "vmx/dev/devices.h"
+#include "vmx/dev/irq.h"
 
 /* The PIT counts 1.193182 MHz of TSC time (Keel's measured rate), so a
  * guest that calibrates its TSC against the PIT finds Keel's figure. */
@@ -23,8 +26,13 @@ static uint8_t pic_byte(struct guest *g, uint16_t port, bool in, uint8_t val)
 
 int pic_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val)
 {
+    struct guest *g = v->guest;
     uint16_t base = port >= PIC_SLAVE ? PIC_SLAVE : PIC_MASTER;
-    return pio_bytes(v, port, size, in, val, base, base + 1, pic_byte);
+    spin_lock(&g->irq.lock);
+    int r = pio_bytes(v, port, size, in, val, base, base + 1, pic_byte);
+    irq_pic_changed(g, v);      /* a mask, an EOI, a poll: the output may move */
+    spin_unlock(&g->irq.lock);
+    return r;
 }
 
 static uint8_t pit_byte(struct guest *g, uint16_t port, bool in, uint8_t val)
@@ -37,7 +45,15 @@ static uint8_t pit_byte(struct guest *g, uint16_t port, bool in, uint8_t val)
 
 int pit_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val)
 {
-    return pio_bytes(v, port, size, in, val, PIT_PORT, PIT_PORT + 3, pit_byte);
+    /* Reads (the calibration loops poll them) change no interrupt time. */
+    if (in)
+        return pio_bytes(v, port, size, in, val, PIT_PORT, PIT_PORT + 3, pit_byte);
+    struct guest *g = v->guest;
+    spin_lock(&g->irq.lock);
+    int r = pio_bytes(v, port, size, in, val, PIT_PORT, PIT_PORT + 3, pit_byte);
+    irq_pit_changed(g, v);
+    spin_unlock(&g->irq.lock);
+    return r;
 }
 
 int port61_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val)

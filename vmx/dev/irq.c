@@ -1,0 +1,220 @@
+/* A guest's interrupt wiring (vmx/dev/irq.h): ISA lines to the I/O APIC
+ * and the 8259 pair, their outputs to the local APICs (vmx/vapic.c), the
+ * EOI broadcast back, and the PIT's interrupt on vCPU 0's timer. */
+#include "arch/x86/cpu.h"
+#include "arch/x86/tsc.h"
+#include "kernel/log.h"
+#include "vmx/dev/devices.h"
+#include "vmx/dev/irq.h"
+#include "vmx/event.h"
+#include "vmx/vapic.h"
+
+void irq_reset(struct guest *g)
+{
+    struct irq_state *s = &g->irq;
+    s->ioapic = (struct vioapic){ 0 };
+    vioapic_reset(&s->ioapic, (uint8_t)g->cfg.vcpus);
+    s->lines = 0;
+    s->pit_routed = false;
+    for (unsigned i = 0; i < 4; i++)
+        s->eoi_vectors[i] = 0;
+    s->eoi_gen = 0;             /* vCPUs start at 0 too: an empty bitmap */
+}
+
+/* An I/O APIC message to the local APICs. */
+static void deliver(struct guest *g, struct vcpu *self, const struct ioapic_msg *m)
+{
+    struct apic_ipi ipi = {
+        .vector = m->vector, .delivery = m->delivery, .shorthand = APIC_SH_NONE,
+        .logical = m->logical, .level_assert = true, .trigger_level = m->level,
+        .dest = m->dest,
+    };
+    vapic_deliver_msg(g, self, &ipi);
+}
+
+/* ISA IRQ n is I/O APIC pin n, but IRQ 0, which the MADT overrides to
+ * pin 2 (the chipsets' wiring: pin 0 is the 8259's INTR). */
+static unsigned isa_pin(unsigned isa)
+{
+    return isa == IRQ_PIT ? IRQ_PIT_PIN : isa;
+}
+
+/* The vCPU the 8259's INTR reaches (irq.h says when), or NULL. */
+static void pic_output(struct guest *g, struct vcpu *self)
+{
+    if (!vpic_output(&g->pc.pic))
+        return;
+    struct vioapic *a = &g->irq.ioapic;
+    if (vioapic_unmasked(a, 0, IOAPIC_DM_EXTINT)) {
+        uint64_t e = a->redir[0];
+        struct ioapic_msg m = {
+            .pin = 0, .vector = 0, .delivery = IOAPIC_DM_EXTINT,
+            .logical = e & IOAPIC_RTE_LOGICAL, .dest = (uint8_t)(e >> IOAPIC_RTE_DEST_SHIFT),
+        };
+        deliver(g, self, &m);
+        return;
+    }
+    struct vcpu *bsp = &g->vcpus[0];
+    uint32_t lint0 = __atomic_load_n(&bsp->apic.page[APIC_LVT_LINT0 / 4], __ATOMIC_RELAXED);
+    bool wire = !(lint0 & (1u << 16)) && ((lint0 >> 8) & 7) == APIC_DM_EXTINT;
+    if (wire || !vioapic_unmasked(a, -1, -1)) {
+        struct apic_ipi ipi = { .delivery = APIC_DM_EXTINT, .dest = 0 };
+        vapic_deliver_msg_to(bsp, self, &ipi);
+    }
+}
+
+void irq_pic_changed(struct guest *g, struct vcpu *self)
+{
+    pic_output(g, self);
+    irq_pit_changed(g, self);       /* IRQ 0's mask may have changed */
+}
+
+int irq_pic_ack(struct vcpu *v)
+{
+    struct guest *g = v->guest;
+    int vector = -1;
+    spin_lock(&g->irq.lock);
+    if (vpic_output(&g->pc.pic))
+        vector = vpic_intack(&g->pc.pic);
+    if (!vpic_output(&g->pc.pic))
+        v->extint = false;
+    spin_unlock(&g->irq.lock);
+    return vector;
+}
+
+void irq_set_locked(struct guest *g, struct vcpu *self, unsigned isa, bool level)
+{
+    if (isa >= IRQ_ISA_LINES)
+        return;
+    struct irq_state *s = &g->irq;
+    uint16_t bit = (uint16_t)(1u << isa);
+    s->lines = level ? s->lines | bit : s->lines & (uint16_t)~bit;
+    struct ioapic_msg m;
+    if (vioapic_set_irq(&s->ioapic, isa_pin(isa), level, &m))
+        deliver(g, self, &m);
+    vpic_set_irq(&g->pc.pic, isa, level);
+    if (level)
+        pic_output(g, self);
+}
+
+void irq_set(struct guest *g, struct vcpu *self, unsigned isa, bool level)
+{
+    spin_lock(&g->irq.lock);
+    irq_set_locked(g, self, isa, level);
+    spin_unlock(&g->irq.lock);
+}
+
+void irq_eoi(struct guest *g, struct vcpu *self, uint8_t vector)
+{
+    struct ioapic_msg out[IOAPIC_PINS];
+    spin_lock(&g->irq.lock);
+    unsigned n = vioapic_eoi(&g->irq.ioapic, vector, out);
+    for (unsigned i = 0; i < n; i++)
+        deliver(g, self, &out[i]);
+    spin_unlock(&g->irq.lock);
+}
+
+unsigned irq_eoi_vectors(struct guest *g, uint64_t map[4])
+{
+    spin_lock(&g->irq.lock);
+    for (unsigned i = 0; i < 4; i++)
+        map[i] = g->irq.eoi_vectors[i];
+    unsigned gen = g->irq.eoi_gen;
+    spin_unlock(&g->irq.lock);
+    return gen;
+}
+
+/* A redirection entry changed: with APIC virtualization, every vCPU's
+ * EOI-exit bitmap must name the level-triggered vectors before one of
+ * them is delivered; each loads it in its next pre-entry step (vapic_sync
+ * looks when pir_pending is set). */
+static void eoi_vectors_changed(struct guest *g, struct vcpu *self)
+{
+    struct irq_state *s = &g->irq;
+    uint64_t map[4];
+    vioapic_eoi_vectors(&s->ioapic, map);
+    if (map[0] == s->eoi_vectors[0] && map[1] == s->eoi_vectors[1] &&
+        map[2] == s->eoi_vectors[2] && map[3] == s->eoi_vectors[3])
+        return;
+    for (unsigned i = 0; i < 4; i++)
+        s->eoi_vectors[i] = map[i];
+    s->eoi_gen++;
+    for (unsigned i = 0; i < g->vcpu_count; i++) {
+        struct vcpu *t = &g->vcpus[i];
+        if (!t->apicv)
+            continue;
+        __atomic_store_n(&t->pir_pending, 1, __ATOMIC_SEQ_CST);
+        if (t == self)
+            vcpu_request_self(t, VCPU_REQ_EVENT);
+        else
+            vcpu_request(t, VCPU_REQ_EVENT);
+    }
+}
+
+bool ioapic_mmio(struct vcpu *v, uint64_t offset, unsigned size, bool write, uint64_t *val)
+{
+    struct guest *g = v->guest;
+    struct irq_state *s = &g->irq;
+    spin_lock(&s->lock);
+    if (!write) {
+        *val = vioapic_mmio_read(&s->ioapic, offset, size);
+    } else {
+        struct ioapic_msg m;
+        if (vioapic_mmio_write(&s->ioapic, offset, size, (uint32_t)*val, &m))
+            deliver(g, v, &m);
+        if (offset == IOAPIC_IOWIN) {   /* masks, modes and vectors may have changed */
+            eoi_vectors_changed(g, v);
+            irq_pic_changed(g, v);
+        }
+    }
+    spin_unlock(&s->lock);
+    return true;
+}
+
+/* Can IRQ 0 reach anything? Unmasked at the master 8259 or at pin 2. */
+static bool pit_routed(struct guest *g)
+{
+    return !(g->pc.pic.chip[0].imr & 1) || vioapic_unmasked(&g->irq.ioapic, IRQ_PIT_PIN, -1);
+}
+
+static void set_device_deadline(struct vcpu *v0, struct vcpu *self, uint64_t d)
+{
+    if (d == v0->device_deadline)
+        return;
+    v0->device_deadline = d;
+    if (v0 == self)
+        vcpu_request_self(v0, VCPU_REQ_TIMER);
+    else
+        vcpu_request(v0, VCPU_REQ_TIMER);
+}
+
+void irq_pit_changed(struct guest *g, struct vcpu *self)
+{
+    struct irq_state *s = &g->irq;
+    bool routed = pit_routed(g);
+    if (routed && !s->pit_routed)       /* what came while it reached nothing is lost */
+        vpit_irq_due(&g->pc.pit, pit_ticks(rdtsc(), tsc_hz));
+    s->pit_routed = routed;
+    uint64_t next = g->pc.pit.irq_next;
+    set_device_deadline(&g->vcpus[0], self, next && routed ? pit_tsc(next, tsc_hz) : 0);
+}
+
+void irq_device_timer(struct vcpu *v, uint64_t now)
+{
+    struct guest *g = v->guest;
+    spin_lock(&g->irq.lock);
+    if (vpit_irq_due(&g->pc.pit, pit_ticks(now, tsc_hz))) {
+        /* channel 0's OUT rises: an edge on IRQ 0 */
+        irq_set_locked(g, v, IRQ_PIT, true);
+        irq_set_locked(g, v, IRQ_PIT, false);
+    }
+    uint64_t next = g->pc.pit.irq_next, d = 0;
+    if (next && pit_routed(g)) {
+        uint64_t soonest = now + tsc_hz / IRQ_PIT_MAX_HZ;
+        d = pit_tsc(next, tsc_hz);
+        if (d < soonest)
+            d = soonest;
+    }
+    set_device_deadline(v, v, d);
+    spin_unlock(&g->irq.lock);
+}
