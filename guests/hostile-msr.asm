@@ -39,9 +39,9 @@ start:
     CLASS apic, "IA32_APIC_BASE: reads 0xfee00900; reserved bits and EXTD without EN raise #GP"
     CLASS platform, "platform MSRs (0xce, 0x1a0, 0x35, 0x199, 0x19c, 0x1a2, 0x1b0, 0xe2, 0x610): #GP or read-only"
     CLASS smm, "SMM MSRs (SMBASE 0x9e, SMRR 0x1f2/0x1f3, SMM_MONITOR_CTL 0x9b, SMI_COUNT 0x34): #GP"
-    CLASS mtrr, "MTRRs (0xfe reads 0; 0x2ff, 0x200, 0x201, 0x250, 0x258) and PAT (bad types): #GP"
-    CLASS pmu, "PMU MSRs (0x186, 0xc1, 0x38f, 0x390, 0x309, 0x38d, 0x1d9): #GP"
-    CLASS ucode, "microcode MSRs (BIOS_UPDATE_TRIG 0x79, BIOS_SIGN_ID 0x8b): #GP"
+    CLASS mtrr, "MTRRs (0xfe, 0x2ff, 0x250, 0x258 emulated; 0x200, 0x201 absent), PAT: bad values raise #GP"
+    CLASS pmu, "PMU MSRs (0x186, 0xc1, 0x38f, 0x390, 0x309, 0x38d) and DEBUGCTL LBR/BTS (0x1d9): #GP"
+    CLASS ucode, "microcode MSRs: BIOS_UPDATE_TRIG 0x79 #GP, BIOS_SIGN_ID 0x8b revision 1 whatever is written"
     CLASS spec, "speculation MSRs (SPEC_CTRL 0x48, PRED_CMD 0x49, ARCH_CAPABILITIES 0x10a, FLUSH_CMD 0x10b, TSX_CTRL 0x122): #GP"
     CLASS misc, "EFER, TSC, TSC_ADJUST, XSS, TSC_AUX, bases and other ranges: reserved bits, non-canonical and unknown MSRs raise #GP"
     ; RDPMC: the counters are not the guest's
@@ -146,9 +146,9 @@ apic_end:
 platform:
     CASE 0xce, OP_READ, 0, GP               ; PLATFORM_INFO
     CASE 0xce, OP_WRITE, 0, GP
-    CASE 0x1a0, OP_EQUALS, 0, OK            ; MISC_ENABLE: reads 0
-    CASE 0x1a0, OP_WRITE, 1, GP             ; fast strings
-    CASE 0x1a0, OP_WRITE, 1 << 22, GP       ; limit CPUID maxval
+    CASE 0x1a0, OP_EQUALS, 0x1801, OK       ; MISC_ENABLE: fast strings, no BTS/PEBS
+    CASE 0x1a0, OP_WRITE, 0x1800, GP        ; fast strings off
+    CASE 0x1a0, OP_WRITE, 0x1801 | 1 << 22, GP  ; limit CPUID maxval
     CASE 0x35, OP_READ, 0, GP               ; CORE_THREAD_COUNT
     CASE 0x199, OP_WRITE, 0xff00, GP        ; PERF_CTL: the host's P-state
     CASE 0x19c, OP_READ, 0, GP              ; THERM_STATUS
@@ -169,13 +169,15 @@ smm:
 smm_end:
 
 mtrr:
-    CASE 0xfe, OP_EQUALS, 0, OK             ; MTRRCAP: no MTRRs
-    CASE 0x2ff, OP_READ, 0, GP              ; MTRR_DEF_TYPE
-    CASE 0x2ff, OP_WRITE, 0x800, GP         ; enabled, default UC
-    CASE 0x200, OP_WRITE, 0, GP             ; PHYSBASE0: UC at 0
+    CASE 0xfe, OP_EQUALS, 0x500, OK         ; MTRRCAP: fixed ranges, WC, no variable ones
+    CASE 0xfe, OP_WRITE, 0x508, GP          ; read-only
+    CASE 0x2ff, OP_EQUALS, 0xc06, OK        ; MTRR_DEF_TYPE: on, write-back
+    CASE 0x2ff, OP_WRITE, 0xc02, GP         ; type 2 (reserved)
+    CASE 0x2ff, OP_WRITE, 0x1c06, GP        ; bit 12 (reserved)
+    CASE 0x200, OP_WRITE, 0, GP             ; PHYSBASE0: no variable ranges
     CASE 0x201, OP_WRITE, 0xfff0000800, GP  ; PHYSMASK0
-    CASE 0x250, OP_WRITE, 0, GP             ; FIX64K_00000
-    CASE 0x258, OP_READ, 0, GP              ; FIX16K_80000
+    CASE 0x250, OP_WRITE, 0x0606060606060607, GP   ; FIX64K_00000: type 7 (reserved)
+    CASE 0x258, OP_EQUALS, 0x0606060606060606, OK  ; FIX16K_80000: write-back
     CASE 0x277, OP_WRITE, 0x0007040600070402, GP   ; PAT with type 2 (reserved)
     CASE 0x277, OP_WRITE, 0x0007040600070408, GP   ; PAT with type 8
     CASE 0x277, OP_WRITE, 0x0007010600070106, OK   ; PAT: WB, WT, UC-, UC, ...
@@ -191,14 +193,15 @@ pmu:
     CASE 0x309, OP_READ, 0, GP              ; FIXED_CTR0
     CASE 0x38d, OP_WRITE, 0x333, GP         ; FIXED_CTR_CTRL
     CASE 0x1d9, OP_WRITE, 1, GP             ; DEBUGCTL: LBR
-    CASE 0x1d9, OP_READ, 0, GP
+    CASE 0x1d9, OP_WRITE, 0x40, GP          ; DEBUGCTL: BTS
+    CASE 0x1d9, OP_EQUALS, 0, OK            ; DEBUGCTL: reads 0 (only BTF may be set)
 pmu_end:
 
 ucode:
     CASE 0x79, OP_WRITE, 0x10000, GP        ; BIOS_UPDATE_TRIG: "load" at 0x10000
     CASE 0x79, OP_READ, 0, GP
-    CASE 0x8b, OP_READ, 0, GP               ; BIOS_SIGN_ID
-    CASE 0x8b, OP_WRITE, 0, GP
+    CASE 0x8b, OP_WRITE, 0x12345678, OK     ; BIOS_SIGN_ID: writes change nothing
+    CASE 0x8b, OP_EQUALS, 0x100000000, OK   ; revision 1, as KVM says
 ucode_end:
 
 spec:

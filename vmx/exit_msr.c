@@ -1,15 +1,15 @@
 /* RDMSR/WRMSR that the MSR bitmap sends here: an allow-list. MSRs the
- * VMCS switches are read and written there; a few read-only ones answer
- * a fixed value; anything else raises #GP in the guest. */
+ * VMCS switches are read and written there, the APIC's by the APIC;
+ * every other one as vmx/guest_msrs.def says (emulated, or #GP on
+ * purpose); an MSR not listed raises #GP in the guest, logged. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
 #include "kernel/log.h"
 #include "vmx/exit.h"
 #include "vmx/gpr.h"
+#include "vmx/guest_cpu.h"
 #include "vmx/vapic.h"
 #include "vmx/vmx.h"
-
-#define FEATURE_CONTROL_LOCKED 1ull     /* locked, VMX off: no nested VMX */
 
 static uint32_t vmcs_field_for(uint32_t msr)
 {
@@ -64,18 +64,61 @@ static void set_edx_eax(struct vcpu *v, uint64_t val)
     v->regs.rdx = val >> 32;
 }
 
-/* The APIC's MSRs: out of line, so that the others need no stack frame
- * for what the APIC returns. */
-static __attribute__((noinline)) enum exit_action apic_rdmsr(struct vcpu *v, uint32_t msr)
+/* #GP that vmx/guest_msrs.def means: what Linux probes, unlogged. */
+static enum exit_action refuse_quietly(void)
+{
+    inject_exception(VECTOR_GP, true, 0);
+    return EXIT_RESUME;
+}
+
+/* The table's MSRs that the VMCS holds (kind VMCS). */
+static uint32_t table_vmcs_field(uint32_t msr)
+{
+    return msr == MSR_IA32_DEBUGCTL ? VMCS_GUEST_IA32_DEBUGCTL : 0;
+}
+
+/* The APIC's MSRs, then the table's: out of line, so that the others
+ * need no stack frame for what they return. */
+static __attribute__((noinline)) enum exit_action rdmsr_other(struct vcpu *v, uint32_t msr)
 {
     uint64_t val;
     bool gp;
-    if (!vapic_rdmsr(v, msr, &val, &gp))
-        return refuse(v, "RDMSR", msr);
-    if (gp)
-        return refuse(v, "RDMSR (APIC)", msr);
+    if (vapic_rdmsr(v, msr, &val, &gp)) {
+        if (gp)
+            return refuse(v, "RDMSR (APIC)", msr);
+    } else {
+        switch (guest_msr_read(&v->msrs, &guest_msr_facts, msr, &val)) {
+        case GMSR_DONE:
+            break;
+        case GMSR_IN_VMCS:
+            val = vmread(table_vmcs_field(msr));
+            break;
+        case GMSR_REFUSE:
+            return refuse_quietly();
+        default:
+            return refuse(v, "RDMSR", msr);
+        }
+    }
     set_edx_eax(v, val);
     return EXIT_NEXT_INSTRUCTION;
+}
+
+static __attribute__((noinline)) enum exit_action wrmsr_table(struct vcpu *v, uint32_t msr,
+                                                              uint64_t val)
+{
+    switch (guest_msr_write(&v->msrs, &guest_msr_facts, msr, val)) {
+    case GMSR_DONE:
+        return EXIT_NEXT_INSTRUCTION;
+    case GMSR_IN_VMCS:
+        vmwrite(table_vmcs_field(msr), val);
+        return EXIT_NEXT_INSTRUCTION;
+    case GMSR_REFUSE:
+        return refuse_quietly();
+    case GMSR_INVALID:
+        return refuse(v, "WRMSR (a value it does not take)", msr);
+    default:
+        return refuse(v, "WRMSR", msr);
+    }
 }
 
 enum exit_action exit_rdmsr(struct vcpu *v)
@@ -90,11 +133,9 @@ enum exit_action exit_rdmsr(struct vcpu *v)
     else if (msr == MSR_IA32_TSC)
         val = rdtsc();
     else if (msr == MSR_IA32_FEATURE_CONTROL)
-        val = FEATURE_CONTROL_LOCKED;
-    else if (msr == MSR_IA32_MISC_ENABLE || msr == MSR_IA32_MTRRCAP)
-        val = 0;
+        val = GUEST_FEATURE_CONTROL;
     else
-        return apic_rdmsr(v, msr);
+        return rdmsr_other(v, msr);
     set_edx_eax(v, val);
     return EXIT_NEXT_INSTRUCTION;
 }
@@ -127,7 +168,7 @@ static __attribute__((noinline)) enum exit_action wrmsr_general(struct vcpu *v)
         return EXIT_NEXT_INSTRUCTION;
     }
     if (!field)
-        return refuse(v, "WRMSR", msr);
+        return wrmsr_table(v, msr, val);
     vmwrite(field, val);
     return EXIT_NEXT_INSTRUCTION;
 }

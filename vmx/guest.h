@@ -18,6 +18,7 @@
 #include "vmx/dev/vlapic.h"
 #include "vmx/ept.h"
 #include "vmx/exit_reason.h"
+#include "vmx/msr_policy.h"
 #include "vmx/vcpu_start.h"
 #include "vmx/vmx_ops.h"
 
@@ -74,6 +75,7 @@ struct vcpu {
     uint32_t exits_to_check;        /* exits until the budget is checked (vmx/exit.c) */
     uint64_t dr[4], dr6;            /* debug registers: kept, not loaded */
     uint64_t pat;                   /* IA32_PAT when the VMCS has no field for it */
+    struct guest_msrs msrs;         /* the MSRs Keel emulates (vmx/guest_msrs.def) */
     unsigned msr_refusals;
     uint64_t exits[EXIT_REASON_COUNT];
     struct mmio_cache mmio_cache;

@@ -8,6 +8,7 @@
 #include "kernel/percpu.h"
 #include "vmx/guest.h"
 #include "vmx/event.h"
+#include "vmx/guest_cpu.h"
 #include "vmx/spec_ctrl.h"
 #include "vmx/vmcs_image.h"
 #include "vmx/vmx.h"
@@ -76,6 +77,7 @@ uint64_t vmx_msr_bitmap(bool x2apic_virtualized)
 
 void vmx_bitmaps_init(void)
 {
+    guest_cpu_init();       /* what guests are shown: decides the MSRs below too */
     io_bitmap = mm_alloc_frames(2, FRAME_SIZE);         /* A: 0-0x7fff, B: 0x8000-0xffff */
     memset((void *)(uintptr_t)io_bitmap, 0xff, 2 * FRAME_SIZE);
     msr_bitmap = mm_alloc_frames(1, FRAME_SIZE);
@@ -85,6 +87,9 @@ void vmx_bitmaps_init(void)
     msr_bitmap_allow(bm, MSR_IA32_GS_BASE);
     for (unsigned i = 0; i < GUEST_UNSWITCHED_MSRS; i++)
         msr_bitmap_allow(bm, guest_unswitched_msrs[i]);
+    /* IBPB: a command, no state to switch; reads stay #GP (write-only). */
+    if (guest_cpuid_facts.ibpb_ok)
+        msr_bitmap_pass(bm, MSR_IA32_PRED_CMD, MSR_BITMAP_WRITE);
     msr_bitmap_x2apic = mm_alloc_frames(1, FRAME_SIZE);
     memcpy((void *)(uintptr_t)msr_bitmap_x2apic, bm, FRAME_SIZE);
     msr_bitmap_x2apic_pass((uint8_t *)(uintptr_t)msr_bitmap_x2apic);
