@@ -34,6 +34,7 @@ TEST_DEV    equ 0xfeb00000
     ROUNDS_SLOT 16000           ; entry=0x8050
     ROUNDS_SLOT 24000           ; entry=0x8060
     ROUNDS_SLOT 32000           ; entry=0x8070
+    ROUNDS_SLOT 48000           ; entry=0x8080
 
 main:
     mov [rel rounds], r15

@@ -4,7 +4,8 @@
 ; always exit and which Keel does not emulate: each must stop the guest
 ; with the task-switch exit named, never run a task; and PAE paging with
 ; page-directory-pointer entries outside RAM or with reserved bits, loaded
-; by the CPU (through EPT: stopped) or by Keel's CR0 emulation (#GP).
+; by the CPU (through EPT: stopped) or by Keel's CR0 emulation (#GP); and
+; an #AC delivery loop (entry 0x8060, hostile-holes-ac.test).
 ; entry=0x8000 + 16 * N.
 ; module: name=p32 mode=prot32
 %include "guests/lib/guest.inc"
@@ -22,6 +23,7 @@ org 0x8000
     ATTACK iret_nt              ; 0x8030
     ATTACK pae_outside          ; 0x8040
     ATTACK pae_emulated         ; 0x8050
+    ATTACK ac_loop              ; 0x8060
 
 SEL_CODE  equ 0x08
 SEL_DATA  equ 0x10
@@ -127,6 +129,33 @@ pae_emulated:                           ; Keel's load
     FAIL("MOV to CR0 with good PDPTEs raised #GP")
     EXIT 1
 
+; An #AC delivery loop (CVE-2015-5307): at CPL 3 with CR0.AM and EFLAGS.AC,
+; a misaligned access raises #AC, whose handler is at CPL 3 too (a DPL 3
+; code segment: no stack switch), so its frame goes onto the misaligned
+; stack and raises #AC again, for ever. Keel must not hang; with time=,
+; the budget stops it (hostile-holes-ac.test).
+SEL_UCODE equ 0x2b
+SEL_UDATA equ 0x33
+ac_loop:
+    call setup
+    mov dword [idt + 17 * 8], (SEL_UCODE << 16) | ((ac_handler - $$ + 0x8000) & 0xffff)
+    mov dword [idt + 17 * 8 + 4], 0xee00        ; present, DPL 3, interrupt gate
+    mov eax, cr0
+    or eax, 1 << 18                             ; AM
+    mov cr0, eax
+    UART_PUTS "#AC at CPL 3 with its handler at CPL 3 and a misaligned stack"
+    push SEL_UDATA
+    push 0x7001                                 ; misaligned ESP
+    push (1 << 18) | 2                          ; EFLAGS.AC
+    push SEL_UCODE
+    push .user
+    iretd
+.user:
+    mov eax, [0x1001]                           ; misaligned: #AC
+    jmp .user
+ac_handler:
+    jmp ac_handler                              ; never reached with a frame
+
 gp_handler:
     mov dword [gp_seen], 1
     add esp, 4                          ; the error code
@@ -143,8 +172,10 @@ gdt:
     dq 0x00cf93000000ffff               ; 0x10 data
     dw 0x67, tss_a - $$ + 0x8000, 0x8900, 0     ; 0x18 TSS A (base < 64 KiB)
     dw 0x67, tss_b - $$ + 0x8000, 0x8900, 0     ; 0x20 TSS B
+    dq 0x00cffb000000ffff               ; 0x28 user code (0x2b)
+    dq 0x00cff3000000ffff               ; 0x30 user data (0x33)
 gdtr:
-    dw 5 * 8 - 1
+    dw 7 * 8 - 1
     dd gdt
 align 8
 idt:

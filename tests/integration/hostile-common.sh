@@ -5,7 +5,8 @@
 #                              pinned to CPU; ENTRY picks its rounds (its
 #                              first lines): 0x8030 is 8000 rounds, about
 #                              90 M instructions in Bochs; 0x8040 12000,
-#                              0x8050 16000, 0x8060 24000, 0x8070 32000.
+#                              0x8050 16000, 0x8060 24000, 0x8070 32000,
+#                              0x8080 48000.
 #                              Bochs' serial line (115200 baud, about 8700
 #                              instructions a character) paces the
 #                              attackers: give the bystander about twice
