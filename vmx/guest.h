@@ -81,9 +81,8 @@ struct vcpu {
     struct mmio_cache mmio_cache;
     /* Device interrupts (vmx/dev/irq.c, vmx/vapic.c) */
     volatile uint32_t pir_tmr[8];   /* which vectors in pir[] are level-triggered */
-    volatile bool extint;           /* the 8259 pair's INTR reaches this vCPU (virtual wire) */
+    volatile uint8_t irq_work;      /* IRQ_WORK_*: for the pre-entry step (vapic_sync) */
     bool level_seen;                /* a level-triggered vector was accepted: EOIs look at TMR */
-    unsigned eoi_exit_gen;          /* the irq.eoi_gen its EOI-exit bitmap holds */
     uint64_t device_deadline;       /* TSC of the PIT's next interrupt (vCPU 0); 0: none */
 };
 

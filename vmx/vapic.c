@@ -47,7 +47,7 @@ void vapic_init_signal(struct vcpu *v)
 {
     vlapic_init_signal(&v->apic);
     v->pir_pending = 0;
-    v->extint = false;
+    __atomic_fetch_and(&v->irq_work, (uint8_t)~IRQ_WORK_EXTINT, __ATOMIC_SEQ_CST);
     for (unsigned i = 0; i < 8; i++)
         v->pir[i] = v->pir_tmr[i] = 0;
     vcpu_request_self(v, VCPU_REQ_TIMER);
@@ -132,22 +132,30 @@ static void post_level(struct vcpu *t, uint8_t vector)
  * deliver again, an NMI); the pair gives the vector then (the acknowledge
  * cycle), bypassing the local APIC as an ExtINT does. Otherwise it waits
  * for the next pre-entry step (pir_pending stays set). */
+static void wait_extint(struct vcpu *v)
+{
+    __atomic_fetch_or(&v->irq_work, IRQ_WORK_EXTINT, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&v->pir_pending, 1, __ATOMIC_SEQ_CST);
+}
+
 static void extint_inject(struct vcpu *v)
 {
     if (v->reinject || v->nmi_pending ||
         (vmread(VMCS_VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID) ||
         !(vmread(VMCS_GUEST_RFLAGS) & X86_RFLAGS_IF) ||
         (vmread(VMCS_GUEST_INTERRUPTIBILITY_INFO) & (BLOCKING_BY_STI | BLOCKING_BY_MOV_SS))) {
-        __atomic_store_n(&v->pir_pending, 1, __ATOMIC_SEQ_CST);
+        wait_extint(v);
         return;
     }
-    int vector = irq_pic_ack(v);
-    if (vector < 0)
-        return;
-    vmwrite(VMCS_VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_EXT_INTR << 8 | (uint32_t)vector);
-    vcpu_wake(v);
-    if (v->extint)
-        __atomic_store_n(&v->pir_pending, 1, __ATOMIC_SEQ_CST);    /* another one behind it */
+    bool more;
+    int vector = irq_pic_ack(v->guest, &more);
+    if (vector >= 0) {
+        vmwrite(VMCS_VM_ENTRY_INTR_INFO_FIELD,
+                INTR_INFO_VALID | INTR_TYPE_EXT_INTR << 8 | (uint32_t)vector);
+        vcpu_wake(v);
+    }
+    if (more)
+        wait_extint(v);         /* another one behind it */
 }
 
 /* APIC virtualization: the EOI-exit bitmap names the vectors the I/O APIC
@@ -156,22 +164,30 @@ static void extint_inject(struct vcpu *v)
 static void load_eoi_exit_bitmap(struct vcpu *v)
 {
     uint64_t map[4];
-    v->eoi_exit_gen = irq_eoi_vectors(v->guest, map);
+    irq_eoi_vectors(v->guest, map);
     vmwrite(VMCS_EOI_EXIT_BITMAP0, map[0]);
     vmwrite(VMCS_EOI_EXIT_BITMAP1, map[1]);
     vmwrite(VMCS_EOI_EXIT_BITMAP2, map[2]);
     vmwrite(VMCS_EOI_EXIT_BITMAP3, map[3]);
 }
 
+/* What the device glue asked of this vCPU (vcpu.irq_work): out of line. */
+static __attribute__((noinline)) void irq_work(struct vcpu *v)
+{
+    uint8_t work = __atomic_exchange_n(&v->irq_work, 0, __ATOMIC_ACQUIRE);
+    if ((work & IRQ_WORK_EOI_EXIT) && v->apicv)
+        load_eoi_exit_bitmap(v);
+    if (work & IRQ_WORK_EXTINT)
+        extint_inject(v);
+}
+
 void vapic_sync(struct vcpu *v)
 {
     /* A vector posted after this exchange sets pir_pending again, with a
      * request: the next pre-entry step takes it. pir_pending also says
-     * that the EOI-exit bitmap or an ExtINT wants a look. */
+     * that irq_work has something. */
     if (!v->pir_pending || !__atomic_exchange_n(&v->pir_pending, 0, __ATOMIC_ACQUIRE))
         return;
-    if (v->apicv && v->eoi_exit_gen != __atomic_load_n(&v->guest->irq.eoi_gen, __ATOMIC_ACQUIRE))
-        load_eoi_exit_bitmap(v);
     for (unsigned i = 0; i < 8; i++) {
         if (!v->pir[i])
             continue;
@@ -187,8 +203,8 @@ void vapic_sync(struct vcpu *v)
             vlapic_accept(&v->apic, (uint8_t)(i * 32 + b), tmr >> b & 1);
         }
     }
-    if (v->extint)
-        extint_inject(v);
+    if (v->irq_work)
+        irq_work(v);
 }
 
 static void deliver_one(struct vcpu *src, struct vcpu *t, const struct apic_ipi *ipi)
@@ -295,7 +311,7 @@ void vapic_deliver_msg_to(struct vcpu *t, struct vcpu *self, const struct apic_i
         vcpu_request(t, VCPU_REQ_INIT);
         break;
     case APIC_DM_EXTINT:
-        t->extint = true;
+        __atomic_fetch_or(&t->irq_work, IRQ_WORK_EXTINT, __ATOMIC_SEQ_CST);
         __atomic_store_n(&t->pir_pending, 1, __ATOMIC_SEQ_CST);
         if (t == self)
             vcpu_request_self(t, VCPU_REQ_EVENT);
@@ -337,6 +353,17 @@ static __attribute__((noinline)) void eoi_level(struct vcpu *v, int vector)
 {
     if (vector >= 0 && vlapic_level_triggered(&v->apic, (uint8_t)vector))
         irq_eoi(v->guest, v, (uint8_t)vector);
+}
+
+/* vapic_x2apic_eoi once the guest has had a level-triggered interrupt:
+ * out of line, so that the EOI of a guest that never has one costs one
+ * test more. */
+static __attribute__((noinline)) bool eoi_maybe_level(struct vcpu *v)
+{
+    eoi_level(v, vlapic_eoi_summary(&v->apic));
+    if (!v->apicv && v->apic.irr_words)
+        vcpu_inject_now(v);
+    return true;
 }
 
 /* After an APIC register write: what the pre-entry step must redo. An
@@ -391,9 +418,9 @@ bool vapic_x2apic_eoi(struct vcpu *v)
     struct vlapic *l = &v->apic;
     if (!vlapic_x2apic_mode(l))
         return false;
-    int vector = vlapic_eoi_summary(l);
     if (__builtin_expect(v->level_seen, 0))
-        eoi_level(v, vector);
+        return eoi_maybe_level(v);
+    vlapic_eoi_summary(l);
     if (!v->apicv && l->irr_words)      /* a requested vector may be unblocked */
         vcpu_inject_now(v);
     return true;

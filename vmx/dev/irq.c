@@ -18,7 +18,6 @@ void irq_reset(struct guest *g)
     s->pit_routed = false;
     for (unsigned i = 0; i < 4; i++)
         s->eoi_vectors[i] = 0;
-    s->eoi_gen = 0;             /* vCPUs start at 0 too: an empty bitmap */
 }
 
 /* An I/O APIC message to the local APICs. */
@@ -69,15 +68,13 @@ void irq_pic_changed(struct guest *g, struct vcpu *self)
     irq_pit_changed(g, self);       /* IRQ 0's mask may have changed */
 }
 
-int irq_pic_ack(struct vcpu *v)
+int irq_pic_ack(struct guest *g, bool *more)
 {
-    struct guest *g = v->guest;
     int vector = -1;
     spin_lock(&g->irq.lock);
     if (vpic_output(&g->pc.pic))
         vector = vpic_intack(&g->pc.pic);
-    if (!vpic_output(&g->pc.pic))
-        v->extint = false;
+    *more = vpic_output(&g->pc.pic);
     spin_unlock(&g->irq.lock);
     return vector;
 }
@@ -114,20 +111,19 @@ void irq_eoi(struct guest *g, struct vcpu *self, uint8_t vector)
     spin_unlock(&g->irq.lock);
 }
 
-unsigned irq_eoi_vectors(struct guest *g, uint64_t map[4])
+void irq_eoi_vectors(struct guest *g, uint64_t map[4])
 {
     spin_lock(&g->irq.lock);
     for (unsigned i = 0; i < 4; i++)
         map[i] = g->irq.eoi_vectors[i];
-    unsigned gen = g->irq.eoi_gen;
     spin_unlock(&g->irq.lock);
-    return gen;
 }
 
 /* A redirection entry changed: with APIC virtualization, every vCPU's
  * EOI-exit bitmap must name the level-triggered vectors before one of
- * them is delivered; each loads it in its next pre-entry step (vapic_sync
- * looks when pir_pending is set). */
+ * them is delivered; each loads it in its next pre-entry step
+ * (IRQ_WORK_EOI_EXIT). A vCPU created later starts with the bitmap empty
+ * and the I/O APIC masked: irq_reset and the VMCS image agree. */
 static void eoi_vectors_changed(struct guest *g, struct vcpu *self)
 {
     struct irq_state *s = &g->irq;
@@ -138,11 +134,11 @@ static void eoi_vectors_changed(struct guest *g, struct vcpu *self)
         return;
     for (unsigned i = 0; i < 4; i++)
         s->eoi_vectors[i] = map[i];
-    s->eoi_gen++;
     for (unsigned i = 0; i < g->vcpu_count; i++) {
         struct vcpu *t = &g->vcpus[i];
         if (!t->apicv)
             continue;
+        __atomic_fetch_or(&t->irq_work, IRQ_WORK_EOI_EXIT, __ATOMIC_SEQ_CST);
         __atomic_store_n(&t->pir_pending, 1, __ATOMIC_SEQ_CST);
         if (t == self)
             vcpu_request_self(t, VCPU_REQ_EVENT);

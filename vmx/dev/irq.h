@@ -50,8 +50,12 @@ struct irq_state {
     uint16_t lines;             /* the ISA lines' levels */
     bool pit_routed;            /* IRQ 0 reached something at the last look */
     uint64_t eoi_vectors[4];    /* vioapic_eoi_vectors: the EOI-exit bitmap to load */
-    volatile unsigned eoi_gen;  /* bumped when eoi_vectors change */
 };
+
+/* vcpu.irq_work: what its next pre-entry step must do besides taking
+ * posted vectors (vapic_sync, when pir_pending is set) */
+#define IRQ_WORK_EXTINT   1u    /* the 8259 pair's INTR reaches it (virtual wire) */
+#define IRQ_WORK_EOI_EXIT 2u    /* load the EOI-exit bitmap again (APIC virtualization) */
 
 /* Power-up: the I/O APIC reset with its MADT ID (the vCPU count), lines
  * low. */
@@ -83,9 +87,10 @@ bool ioapic_mmio(struct vcpu *v, uint64_t offset, unsigned size, bool write, uin
  * the virtual wire names. */
 void irq_pic_changed(struct guest *g, struct vcpu *self);
 
-/* The acknowledge cycle for vCPU `v` about to take the pair's ExtINT: the
- * vector, or -1 when the output has dropped (v->extint is then cleared). */
-int irq_pic_ack(struct vcpu *v);
+/* The acknowledge cycle for a vCPU about to take the pair's ExtINT: the
+ * vector, or -1 when the output has dropped; *more: it is still asserted
+ * after (another interrupt behind this one). */
+int irq_pic_ack(struct guest *g, bool *more);
 
 /* After a write to the PIT (lock held): channel 0's next interrupt as
  * vCPU 0's device deadline. */
@@ -96,8 +101,7 @@ void irq_pit_changed(struct guest *g, struct vcpu *self);
 void irq_device_timer(struct vcpu *v, uint64_t now);
 
 /* The vectors the I/O APIC routes level-triggered, for APIC
- * virtualization's EOI-exit bitmap: copied under the lock, with the
- * generation they are. */
-unsigned irq_eoi_vectors(struct guest *g, uint64_t map[4]);
+ * virtualization's EOI-exit bitmap: copied under the lock. */
+void irq_eoi_vectors(struct guest *g, uint64_t map[4]);
 
 #endif
