@@ -111,6 +111,8 @@ struct cpuid_regs cpuid_tsc_leaf(uint64_t tsc_hz)
     while ((khz + ratio / 2) / ratio * 1000 > 0xffffffffull)
         ratio++;
     uint64_t crystal_khz = (khz + ratio / 2) / ratio;
+    if (crystal_khz * ratio > 0xffffffffull)    /* rounded up past Linux's product */
+        crystal_khz--;
     return (struct cpuid_regs){ 1, (uint32_t)ratio, (uint32_t)(crystal_khz * 1000), 0 };
 }
 
@@ -206,14 +208,14 @@ static struct cpuid_regs basic(uint32_t leaf, uint32_t sub, const struct cpuid_f
 {
     switch (leaf) {
     case 0: {
-        struct cpuid_regs r = host(0, 0, ctx);
+        struct cpuid_regs r = host(0, sub, ctx);
         r.eax = guest_max_basic(f);
         return r;
     }
     case 1:
-        return leaf1(host(1, 0, ctx), f);
+        return leaf1(host(1, sub, ctx), f);
     case 2:
-        return host(2, 0, ctx);
+        return host(2, sub, ctx);
     case 4: {
         /* One core per vCPU, no cache shared between them. */
         struct cpuid_regs r = host(4, sub, ctx);
