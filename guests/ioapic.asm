@@ -4,9 +4,10 @@
 ; (edge and level, physical destinations, the broadcast), and gets COM1's
 ; THR-empty interrupt (IRQ 4) through pin 4: edge (once, again per byte
 ; sent), level (again after each EOI while the condition holds, until IIR
-; is read; remote IRR while in service), masked (nothing; a lost edge
-; stays lost, an asserted level pin is delivered when unmasked), to
-; vCPU 1 and to both. Then the PIT's IRQ 0 through pin 2 (the MADT's
+; is read; remote IRR while in service, TMR set), masked (nothing; a lost
+; edge stays lost, an asserted level pin is delivered when unmasked), to
+; vCPU 1 (edge, and level: posted with its trigger mode, its EOIs back to
+; the I/O APIC) and to both. Then the PIT's IRQ 0 through pin 2 (the MADT's
 ; override): mode 2 periodic, timed against channel 2, and mode 0 once;
 ; and with every pin masked, the 8259 pair as the virtual wire (ExtINT):
 ; IRQ 4 and IRQ 0 at their remapped vectors, EOIed at the 8259 only.
@@ -28,6 +29,8 @@ V_LEVEL          equ 0x35
 V_AP             equ 0x36
 V_BCAST          equ 0x37
 V_PIT            equ 0x38
+V_AP_LEVEL       equ 0x39
+X2APIC_TMR1      equ 0x819     ; vectors 32-63
 V_PIC            equ 0x20      ; the 8259 pair remapped to 0x20-0x2f
 V_SPURIOUS       equ 0xff
 
@@ -118,6 +121,8 @@ level_handler:                  ; EOI; IIR read (THR empty acknowledged) on the 
     mov ecx, 0x10 + 2 * 4
     call ioapic_read
     mov [level_rte], rax        ; pin 4 while its interrupt is in service
+    RDMSR_TO_RAX X2APIC_TMR1
+    mov [level_tmr], rax
 .not_first:
     mov rax, [level_count]
     cmp rax, [level_limit]
@@ -138,6 +143,25 @@ ap_handler:                     ; counts, and says which vCPU took it
     lock inc qword [ap_count]
     RDMSR_TO_RAX X2APIC_ID
     mov [ap_taker], rax
+    X2APIC_EOI_NOW
+    pop rdx
+    pop rcx
+    pop rax
+    iretq
+
+ap_level_handler:               ; on vCPU 1: EOI; IIR read on the last turn
+    push rax
+    push rcx
+    push rdx
+    lock inc qword [ap_level_count]
+    RDMSR_TO_RAX X2APIC_TMR1
+    mov [ap_level_tmr], rax
+    mov rax, [ap_level_count]
+    cmp rax, [ap_level_limit]
+    jb .eoi
+    mov dx, COM1_IIR
+    in al, dx
+.eoi:
     X2APIC_EOI_NOW
     pop rdx
     pop rcx
@@ -408,6 +432,9 @@ bsp_main:
     mov ecx, V_AP
     lea rax, [rel ap_handler]
     call guest_set_gate
+    mov ecx, V_AP_LEVEL
+    lea rax, [rel ap_level_handler]
+    call guest_set_gate
     mov ecx, V_BCAST
     lea rax, [rel bcast_handler]
     call guest_set_gate
@@ -545,6 +572,8 @@ bsp_main:
     CHECK e, "level: delivered again after each EOI while THR empty holds, until IIR is read (5 times)"
     test qword [level_rte], RTE_REMOTE_IRR
     CHECK nz, "level: remote IRR set while the interrupt is in service"
+    test qword [level_tmr], 1 << (V_LEVEL - 32)
+    CHECK nz, "level: the local APIC's TMR says level"
     mov ecx, 4
     call get_rte
     test eax, RTE_REMOTE_IRR
@@ -584,6 +613,23 @@ bsp_main:
     CHECK e, "edge to physical APIC ID 1: vCPU 1 takes it, once"
     cmp qword [ap_taker], 1
     CHECK e, "edge to physical APIC ID 1: not vCPU 0"
+    xor eax, eax
+    call ier
+    mov qword [ap_level_limit], 3
+    RTE 4, (1 << 56) | RTE_LEVEL | V_AP_LEVEL
+    mov al, IER_THRI
+    call ier
+    WAIT ap_level_count, 3
+    mov r8d, QUIET
+    call quiet
+    cmp qword [ap_level_count], 3
+    CHECK e, "level to APIC ID 1: vCPU 1 takes it again after each of its EOIs until it reads IIR (3 times)"
+    test qword [ap_level_tmr], 1 << (V_AP_LEVEL - 32)
+    CHECK nz, "level to APIC ID 1: posted with its trigger mode (vCPU 1's TMR says level)"
+    mov ecx, 4
+    call get_rte
+    test eax, RTE_REMOTE_IRR
+    CHECK z, "level to APIC ID 1: remote IRR clear after vCPU 1's last EOI"
     xor eax, eax
     call ier
     RTE 4, (0xff << 56) | V_BCAST
@@ -700,6 +746,10 @@ edge_count:     dq 0
 level_count:    dq 0
 level_limit:    dq 0
 level_rte:      dq 0
+level_tmr:      dq 0
+ap_level_count: dq 0
+ap_level_limit: dq 0
+ap_level_tmr:   dq 0
 ap_count:       dq 0
 ap_taker:       dq -1
 bcast_count:    dq 0, 0

@@ -80,7 +80,7 @@ struct vcpu {
     uint64_t exits[EXIT_REASON_COUNT];
     struct mmio_cache mmio_cache;
     /* Device interrupts (vmx/dev/irq.c, vmx/vapic.c) */
-    volatile uint32_t pir_tmr[8];   /* which vectors in pir[] are level-triggered */
+    volatile uint32_t pir_level[8]; /* level-triggered vectors posted (IRQ_WORK_LEVEL) */
     volatile uint8_t irq_work;      /* IRQ_WORK_*: for the pre-entry step (vapic_sync) */
     bool level_seen;                /* a level-triggered vector was accepted: EOIs look at TMR */
     uint64_t device_deadline;       /* TSC of the PIT's next interrupt (vCPU 0); 0: none */

@@ -34,7 +34,7 @@ void vapic_reset(struct vcpu *v)
     v->apic.virtualized = v->apicv;     /* the CPU writes IRR and ISR too */
     v->pir_pending = 0;
     for (unsigned i = 0; i < 8; i++)
-        v->pir[i] = v->pir_tmr[i] = 0;
+        v->pir[i] = v->pir_level[i] = 0;
 }
 
 void vapic_create(struct vcpu *v)
@@ -49,7 +49,7 @@ void vapic_init_signal(struct vcpu *v)
     v->pir_pending = 0;
     __atomic_fetch_and(&v->irq_work, (uint8_t)~IRQ_WORK_EXTINT, __ATOMIC_SEQ_CST);
     for (unsigned i = 0; i < 8; i++)
-        v->pir[i] = v->pir_tmr[i] = 0;
+        v->pir[i] = v->pir_level[i] = 0;
     vcpu_request_self(v, VCPU_REQ_TIMER);
 }
 
@@ -119,12 +119,32 @@ static void post(struct vcpu *t, uint8_t vector)
     vcpu_request(t, VCPU_REQ_EVENT);
 }
 
-/* A level-triggered vector for another vCPU: its TMR bit goes first, so
- * that whoever takes the vector from pir[] finds it (vapic_sync). */
+/* A level-triggered vector for another vCPU: in pir_level[], which its
+ * pre-entry step reads only when told (IRQ_WORK_LEVEL, set after the
+ * vector: a step that misses the flag has the next request to find it),
+ * so that taking edge-triggered vectors costs nothing more. */
 static void post_level(struct vcpu *t, uint8_t vector)
 {
-    __atomic_fetch_or(&t->pir_tmr[vector / 32], 1u << (vector % 32), __ATOMIC_SEQ_CST);
-    post(t, vector);
+    __atomic_fetch_or(&t->pir_level[vector / 32], 1u << (vector % 32), __ATOMIC_SEQ_CST);
+    __atomic_fetch_or(&t->irq_work, IRQ_WORK_LEVEL, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&t->pir_pending, 1, __ATOMIC_SEQ_CST);
+    vcpu_request(t, VCPU_REQ_EVENT);
+}
+
+/* The level-triggered vectors posted: into IRR with their TMR bits. */
+static void take_level(struct vcpu *v)
+{
+    for (unsigned i = 0; i < 8; i++) {
+        if (!v->pir_level[i])
+            continue;
+        uint32_t bits = __atomic_exchange_n(&v->pir_level[i], 0, __ATOMIC_ACQUIRE);
+        v->level_seen = true;
+        while (bits) {
+            unsigned b = (unsigned)__builtin_ctz(bits);
+            bits &= bits - 1;
+            vlapic_accept(&v->apic, (uint8_t)(i * 32 + b), true);
+        }
+    }
 }
 
 /* The 8259's ExtINT (vmx/dev/irq.h): into the injection slot when the
@@ -177,6 +197,8 @@ static __attribute__((noinline)) void irq_work(struct vcpu *v)
     uint8_t work = __atomic_exchange_n(&v->irq_work, 0, __ATOMIC_ACQUIRE);
     if ((work & IRQ_WORK_EOI_EXIT) && v->apicv)
         load_eoi_exit_bitmap(v);
+    if (work & IRQ_WORK_LEVEL)
+        take_level(v);
     if (work & IRQ_WORK_EXTINT)
         extint_inject(v);
 }
@@ -192,15 +214,10 @@ void vapic_sync(struct vcpu *v)
         if (!v->pir[i])
             continue;
         uint32_t bits = __atomic_exchange_n(&v->pir[i], 0, __ATOMIC_ACQUIRE);
-        /* only the TMR bits of the vectors taken: one posted level after
-         * this exchange keeps its bit for its own round */
-        uint32_t tmr = v->pir_tmr[i] ? __atomic_fetch_and(&v->pir_tmr[i], ~bits, __ATOMIC_ACQUIRE) & bits : 0;
-        if (tmr)
-            v->level_seen = true;
         while (bits) {
             unsigned b = (unsigned)__builtin_ctz(bits);
             bits &= bits - 1;
-            vlapic_accept(&v->apic, (uint8_t)(i * 32 + b), tmr >> b & 1);
+            vlapic_accept(&v->apic, (uint8_t)(i * 32 + b), false);
         }
     }
     if (v->irq_work)

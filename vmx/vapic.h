@@ -66,7 +66,7 @@ void vapic_timer_check(struct vcpu *v, uint64_t now);
  * resolved (physical or logical, lowest priority by TPR; an 8-bit
  * broadcast 0xff reaches x2APIC-mode vCPUs too), or to vCPU `t`. `self`
  * is the vCPU whose exit this CPU handles (it takes the interrupt at
- * once), or NULL: the others get it posted (pir[], pir_tmr[] for a
+ * once), or NULL: the others get it posted (pir[], pir_level[] for a
  * level-triggered one) and are kicked. An ExtINT sets IRQ_WORK_EXTINT; the
  * pre-entry step takes its vector from the 8259 pair. */
 void vapic_deliver_msg(struct guest *g, struct vcpu *self, const struct apic_ipi *m);

@@ -56,6 +56,7 @@ struct irq_state {
  * posted vectors (vapic_sync, when pir_pending is set) */
 #define IRQ_WORK_EXTINT   1u    /* the 8259 pair's INTR reaches it (virtual wire) */
 #define IRQ_WORK_EOI_EXIT 2u    /* load the EOI-exit bitmap again (APIC virtualization) */
+#define IRQ_WORK_LEVEL    4u    /* take the vectors in pir_level[] */
 
 /* Power-up: the I/O APIC reset with its MADT ID (the vCPU count), lines
  * low. */
