@@ -2,7 +2,7 @@
 ; tests/integration/hostile-memory.test). One image, one attack per
 ; entry point (entry=0x8000 + 16 * N, below); each must stop the guest
 ; with an EPT violation (or an APIC-access exit) naming the address, or
-; meet an emulated device. Attack 12 ("view") instead goes on: with 8 MiB
+; meet an emulated device (the local APIC, the I/O APIC, the test page). Attack 12 ("view") instead goes on: with 8 MiB
 ; of RAM its own view covers the host addresses of Keel and of the
 ; bystander, and it finds neither there.
 ; module: name=reach mode=long64 entry=0x8000
@@ -20,7 +20,7 @@ org 0x8000
     ATTACK straddle             ; 0x8010
     ATTACK keel_image           ; 0x8020 (mem=1)
     ATTACK other_guest          ; 0x8030
-    ATTACK io_apic              ; 0x8040
+    ATTACK io_apic              ; 0x8040 (the page after the I/O APIC)
     ATTACK pci_hole             ; 0x8050
     ATTACK reset_vector         ; 0x8060
     ATTACK above_4g             ; 0x8070
@@ -75,10 +75,10 @@ other_guest:                    ; where the bystander's RAM is in host memory
     mov qword [0x400000], 0
     STOPPED
 
-io_apic:
+io_apic:                        ; the I/O APIC is one page: the next is nothing
     H64_SETUP
-    UART_PUTS "reading the I/O APIC at guest-physical 0xfec00000"
-    mov edi, 0xfec00000
+    UART_PUTS "reading guest-physical 0xfec01000, after the I/O APIC page"
+    mov edi, 0xfec01000
     mov eax, [rdi]
     STOPPED
 
@@ -217,6 +217,12 @@ view:
     mov eax, [rdi]
     cmp al, 0x14
     CHECK e, "the APIC page at 0xfee00000 is its own emulated APIC (version 0x14)"
+    ; the I/O APIC page is its own emulated I/O APIC
+    mov edi, 0xfec00000
+    mov dword [rdi], 1          ; IOREGSEL: the version register
+    mov eax, [rdi + 0x10]
+    cmp eax, 0x00170011
+    CHECK e, "the I/O APIC page at 0xfec00000 is its own emulated I/O APIC (version 0x170011)"
     ; the test device is its own: the bystander's value is not there
     mov edi, 0xfeb00000
     mov rax, [rdi]

@@ -68,7 +68,7 @@ leaker:
     wrmsr
     mov rax, 0xbadc2
     mov cr2, rax
-    mov rax, 0x1000
+    mov rax, 0x3f000000         ; never touched: the breakpoint stays quiet
     mov dr0, rax
     mov dr1, rax
     mov dr2, rax
