@@ -388,8 +388,9 @@ static __attribute__((noinline)) bool eoi_maybe_level(struct vcpu *v)
  * path injects (with virtual-interrupt delivery the CPU re-evaluates).
  * The EOI of a level-triggered vector reaches the I/O APIC first (which
  * may deliver it again). */
-static void after_write(struct vcpu *v, enum vlapic_result r, const struct apic_ipi *ipi,
-                        int eoi, uint64_t old_deadline)
+static inline __attribute__((always_inline)) void after_write(struct vcpu *v, enum vlapic_result r,
+                                                               const struct apic_ipi *ipi, int eoi,
+                                                               uint64_t old_deadline)
 {
     if (r == VLAPIC_EOI && v->level_seen)
         eoi_level(v, eoi);

@@ -3,7 +3,6 @@
  * EOI broadcast back, and the PIT's interrupt on vCPU 0's timer. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/tsc.h"
-#include "kernel/log.h"
 #include "vmx/dev/devices.h"
 #include "vmx/dev/irq.h"
 #include "vmx/event.h"
@@ -38,7 +37,8 @@ static unsigned isa_pin(unsigned isa)
     return isa == IRQ_PIT ? IRQ_PIT_PIN : isa;
 }
 
-/* The vCPU the 8259's INTR reaches (irq.h says when), or NULL. */
+/* The 8259 pair's INTR, when asserted, to the vCPU the virtual wire
+ * names (irq.h says when), as an ExtINT. */
 static void pic_output(struct guest *g, struct vcpu *self)
 {
     if (!vpic_output(&g->pc.pic))
