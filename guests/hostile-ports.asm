@@ -14,6 +14,7 @@
 ;  6 shutdown  "Shutdown" to Bochs' port 0x8900: ends this guest, not Bochs
 ;  7 debugexit isa-debug-exit with 0x7fffffff: status 0xffffffff
 ;  8 acpi-s5   S5 at its own PM1a control (0x604): it powers off, not Bochs
+;  9 pit-storm the PIT at its fastest, each IRQ 0 EOIed (hostile-holes-timer)
 ; module: name=ports mode=long64
 %include "guests/lib/guest.inc"
 %include "guests/hostile/lib.inc"
@@ -34,6 +35,7 @@ org 0x8000
     ATTACK shutdown             ; 0x8060
     ATTACK debugexit            ; 0x8070
     ATTACK acpi_s5              ; 0x8080
+    ATTACK pit_storm            ; 0x8090
 
 %macro OUTB 2
     mov dx, %1
@@ -226,6 +228,42 @@ shutdown:
     FAIL("Shutdown returned")
     EXIT 1
 .word: db "Shutdown"
+
+pit_storm:                      ; the PIT at its fastest, each IRQ 0 EOIed
+    H64_SETUP
+    lea rax, [rel pic_eoi]
+    mov [rel h_irq_hook], rax
+    OUTB 0x20, 0x11
+    OUTB 0x21, 0x20
+    OUTB 0x21, 0x04
+    OUTB 0x21, 0x01
+    OUTB 0x21, 0xfe             ; IRQ 0 only
+    OUTB 0x43, 0x34             ; channel 0, mode 2, count 1
+    OUTB 0x40, 1
+    OUTB 0x40, 0
+    mov ecx, 100000
+.spin:
+    loop .spin
+    PASS("the PIT at its fastest with interrupts off: the vCPU still runs")
+    sti
+    mov ecx, 10000000
+.wait:
+    cmp qword [rel h_irq_count], 1000
+    jae .enough
+    loop .wait
+.enough:
+    cli
+    OUTB 0x21, 0xff
+    cmp qword [rel h_irq_count], 1000
+    CHECK ae, "the PIT at its fastest, each IRQ 0 EOIed: 1000 interrupts taken, then masked"
+    EXIT 0
+
+pic_eoi:                        ; h_irq_hook: a non-specific EOI to the master
+    push rax
+    mov al, 0x20
+    out 0x20, al
+    pop rax
+    ret
 
 acpi_s5:                        ; its own PM1a control: S5 powers it off
     UART_PUTS "ACPI S5 (SLP_TYP 7, SLP_EN) at its PM1a control, port 0x604"
