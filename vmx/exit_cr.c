@@ -159,8 +159,15 @@ enum exit_action exit_dr_access(struct vcpu *v)
     unsigned dr = DR_Q_NUMBER(q), reg = DR_Q_GPR(q);
     if (VMX_AR_DPL(vmread(VMCS_GUEST_SS_AR_BYTES)) != 0)
         return gp();            /* CPL > 0 */
-    if (dr == 4 || dr == 5)
-        dr += 2;                /* CR4.DE = 0 (with DE = 1 the CPU raised #UD): DR6, DR7 */
+    if (dr == 4 || dr == 5) {
+        /* With CR4.DE, DR4 and DR5 are reserved: #UD (the CPU checks it
+         * before the exit; Bochs exits); without, they are DR6 and DR7. */
+        if (vmread(VMCS_GUEST_CR4) & X86_CR4_DE) {
+            inject_exception(VECTOR_UD, false, 0);
+            return EXIT_RESUME;
+        }
+        dr += 2;
+    }
     if (q & DR_Q_FROM) {
         uint64_t val = dr < 4 ? v->dr[dr] : dr == 6 ? (v->dr6 | DR6_FIXED_1)
                                                     : vmread(VMCS_GUEST_DR7);

@@ -29,7 +29,8 @@ enum exit_action exit_xsetbv(struct vcpu *v)
         inject_exception(VECTOR_UD, false, 0);
         return EXIT_RESUME;
     }
-    if (index != 0 || !xcr0_valid(val)) {
+    /* #GP at CPL > 0 (the CPU checks it before the exit; Bochs exits). */
+    if (VMX_AR_DPL(vmread(VMCS_GUEST_SS_AR_BYTES)) != 0 || index != 0 || !xcr0_valid(val)) {
         inject_exception(VECTOR_GP, true, 0);
         return EXIT_RESUME;
     }

@@ -5,6 +5,7 @@
  * kick it (as posted interrupts do), and it takes them in its pre-entry
  * step. docs/architecture.md, "The local APIC". */
 #include "arch/x86/cpu.h"
+#include "arch/x86/tsc.h"
 #include "arch/x86/msr.h"
 #include "kernel/log.h"
 #include "kernel/mm.h"
@@ -21,6 +22,9 @@
  * configuration): a tick per TSC tick. */
 #define VAPIC_TSC_PER_TICK 1
 #define IPIS_DROPPED_LOGGED 4
+/* A periodic APIC timer fires at most every 50 us (KVM's default
+ * min_timer_period_us is 200): faster, a guest would only take exits. */
+#define VAPIC_MIN_PERIOD_US 50
 
 static bool x2apic_allowed(void)
 {
@@ -32,6 +36,7 @@ void vapic_reset(struct vcpu *v)
     vlapic_reset(&v->apic, v->apic.page, v->index, v->index == 0, x2apic_allowed(),
                  VAPIC_TSC_PER_TICK);
     v->apic.virtualized = v->apicv;     /* the CPU writes IRR and ISR too */
+    v->apic.min_period = tsc_hz / 1000000 * VAPIC_MIN_PERIOD_US;
     v->pir_pending = 0;
     for (unsigned i = 0; i < 8; i++)
         v->pir[i] = v->pir_level[i] = 0;

@@ -1422,3 +1422,20 @@ TEST(timer_expire_gives_the_vector_to_raise)
     CHECK_EQ(l.timer_deadline, 0);
     CHECK_EQ(vlapic_timer_expire(&l, 5000), -1);
 }
+
+/* A periodic timer never fires faster than min_period (a count of one
+ * would leave the vCPU nothing but timer exits); one-shot ones may. */
+TEST(periodic_timer_has_a_minimum_period)
+{
+    enabled();
+    l.min_period = 5000;
+    wr(APIC_LVT_TIMER, 0x20041);                /* periodic */
+    wr(APIC_TIMER_DIVIDE, 0xb);
+    wr_at(APIC_TIMER_INITIAL, 1, 100);
+    CHECK_EQ(l.timer_deadline, 5100);
+    CHECK_EQ(vlapic_timer_expire(&l, 5100), 0x41);
+    CHECK_EQ(l.timer_deadline, 10100);
+    wr(APIC_LVT_TIMER, 0x41);                   /* one-shot */
+    wr_at(APIC_TIMER_INITIAL, 1, 20000);
+    CHECK_EQ(l.timer_deadline, 20001);
+}

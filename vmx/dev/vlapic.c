@@ -311,9 +311,12 @@ static uint64_t add_sat(uint64_t a, uint64_t b)
  * would overflow is at the end of time. */
 static void timer_load(struct vlapic *l, uint32_t count, uint64_t now)
 {
+    uint64_t wait = count * tick_tsc(l);
+    if (timer_mode(l) == APIC_TIMER_PERIODIC && wait < l->min_period)
+        wait = l->min_period;
     l->timer_start = now;
     l->timer_count = count;
-    l->timer_deadline = count ? add_sat(now, count * tick_tsc(l)) : 0;
+    l->timer_deadline = count ? add_sat(now, wait) : 0;
 }
 
 static void timer_disarm(struct vlapic *l)
@@ -357,6 +360,8 @@ int vlapic_timer_expire(struct vlapic *l, uint64_t now)
     unsigned mode = timer_mode(l);
     if (mode == APIC_TIMER_PERIODIC && initial) {
         uint64_t period = initial * tick_tsc(l);
+        if (period < l->min_period)
+            period = l->min_period;
         uint64_t periods = (now - l->timer_deadline) / period + 1;
         uint64_t next = periods > UINT64_MAX / period
                             ? UINT64_MAX : add_sat(l->timer_deadline, periods * period);

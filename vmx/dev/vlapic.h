@@ -58,6 +58,10 @@ struct vlapic {
     /* The timer. Its input clock is the guest's TSC divided by
      * tsc_per_tick (before the divide configuration). */
     uint32_t tsc_per_tick;      /* >= 1 */
+    /* The shortest period a periodic timer gets, in TSC units (0: none):
+     * a period of one tick would make the vCPU do nothing but take timer
+     * exits (KVM's min_timer_period_us). Set by the caller after reset. */
+    uint64_t min_period;
     uint64_t timer_start;       /* TSC when the current count was loaded */
     uint32_t timer_count;       /* the count loaded then (TMICT, or what a
                                  * divide change left of it) */
