@@ -114,7 +114,7 @@ $(BUILD)/keel.elf: $(KERNEL_OBJ) boot/keel.ld
 	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJ)
 
 # ---------------------------------------------------------------- guests
-$(BUILD)/guests/%.bin: guests/%.asm $(wildcard guests/lib/*.inc) Makefile $(GEN_INC)
+$(BUILD)/guests/%.bin: guests/%.asm $(wildcard guests/lib/*.inc guests/hostile/*.inc) Makefile $(GEN_INC)
 	@mkdir -p $(dir $@)
 	$(call say,NASM,$<)
 	$(Q)$(NASM) -f bin -I. -I$(BUILD)/gen/ -o $@ $<

@@ -286,7 +286,10 @@ bool guest_create(struct guest *g, report_fn report, void *ctx)
      * accesses there into the virtual-APIC page's or into exits. */
     if (vmx_has_apicv()) {
         g->apic_access = mm_alloc_frames(1, FRAME_SIZE);
-        if (ept_map(&g->ept, VAPIC_MMIO_BASE, g->apic_access, FRAME_SIZE, EPT_RWX)) {
+        /* Read and write only: no code runs from an APIC page (Bochs
+         * 2.7 even panics on a fetch there); a fetch is an EPT violation
+         * that stops the guest. */
+        if (ept_map(&g->ept, VAPIC_MMIO_BASE, g->apic_access, FRAME_SIZE, EPT_READ | EPT_WRITE)) {
             guest_stop(g, "its APIC-access page could not be mapped");
             return false;
         }
