@@ -5,11 +5,6 @@
 #include "kernel/percpu.h"
 
 
-/* IA32_FEATURE_CONTROL bits: SDM volume 4, and "Enabling and Entering VMX
- * Operation" */
-#define FEATURE_CONTROL_LOCKED          (1ull << 0)
-#define FEATURE_CONTROL_VMX_INSIDE_SMX  (1ull << 1)
-#define FEATURE_CONTROL_VMX_OUTSIDE_SMX (1ull << 2)
 
 static const uint32_t cap_msr_number[VMXCAP_COUNT] = {
 #define X(name) MSR_IA32_VMX_##name,
@@ -25,13 +20,10 @@ bool cpu_has_vmx(void)
 bool vmx_disabled_by_bios(void)
 {
     uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
-    if (!(fc & FEATURE_CONTROL_LOCKED)) {
-        fc |= FEATURE_CONTROL_LOCKED | FEATURE_CONTROL_VMX_OUTSIDE_SMX;
-        if (cpuid(1, 0).ecx & X86_FEATURE_SMX_ECX)
-            fc |= FEATURE_CONTROL_VMX_INSIDE_SMX;
-        wrmsr(MSR_IA32_FEATURE_CONTROL, fc);
-    }
-    return !(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX);
+    uint64_t want = vmx_feature_control_enable(fc, cpuid(1, 0).ecx & X86_FEATURE_SMX_ECX);
+    if (want != fc)
+        wrmsr(MSR_IA32_FEATURE_CONTROL, want);
+    return !(want & FEATURE_CONTROL_VMX_OUTSIDE_SMX);
 }
 
 /* The CPUID leaves vmx=dump records and the nested profile reads: the

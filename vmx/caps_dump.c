@@ -5,9 +5,6 @@
 #include "kernel/lib/fmt.h"
 #include "kernel/lib/string.h"
 
-#define FEATURE_CONTROL_LOCKED          (1ull << 0)
-#define FEATURE_CONTROL_VMX_OUTSIDE_SMX (1ull << 2)
-
 void vmx_caps_dump(const struct vmx_msrs *m, report_fn line, void *ctx)
 {
     reportf(line, ctx, "# Keel vmx=dump of cpu%u: CPUID leaves, IA32_FEATURE_CONTROL and the VMX "

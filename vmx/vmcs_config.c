@@ -69,6 +69,14 @@ const struct vmx_cpuid *vmx_msrs_cpuid(const struct vmx_msrs *m, uint32_t leaf, 
     return NULL;
 }
 
+uint64_t vmx_feature_control_enable(uint64_t fc, bool smx)
+{
+    if (fc & FEATURE_CONTROL_LOCKED)
+        return fc;
+    return fc | FEATURE_CONTROL_LOCKED | FEATURE_CONTROL_VMX_OUTSIDE_SMX |
+           (smx ? FEATURE_CONTROL_VMX_INSIDE_SMX : 0);
+}
+
 uint64_t vmx_guest_cr0_fixed0(const struct vmx_msrs *m, uint32_t proc2)
 {
     uint64_t fixed0 = m->msr[VMXCAP_CR0_FIXED0];

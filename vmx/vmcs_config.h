@@ -73,6 +73,18 @@ struct vmx_msrs {
     struct vmx_cpuid cpuid[VMX_CPUID_LEAVES];
 };
 
+/* IA32_FEATURE_CONTROL bits: SDM volume 4, and "Enabling and Entering VMX
+ * Operation" */
+#define FEATURE_CONTROL_LOCKED          (1ull << 0)
+#define FEATURE_CONTROL_VMX_INSIDE_SMX  (1ull << 1)
+#define FEATURE_CONTROL_VMX_OUTSIDE_SMX (1ull << 2)
+
+/* What IA32_FEATURE_CONTROL should hold: as it is when the firmware
+ * locked it (VMX on or off, its choice); when it left it unlocked, VMX
+ * outside SMX (and inside SMX where the CPU has SMX) on and the lock set,
+ * as KVM does. */
+uint64_t vmx_feature_control_enable(uint64_t fc, bool smx);
+
 /* The recorded CPUID leaf, or NULL when it was not read. */
 const struct vmx_cpuid *vmx_msrs_cpuid(const struct vmx_msrs *m, uint32_t leaf, uint32_t subleaf);
 

@@ -259,3 +259,21 @@ TEST(refusals_say_what_to_change_on_the_host)
     profile(&b, 1, 0);
     CHECK_EQ(out.n, 0);
 }
+
+TEST(feature_control_left_unlocked_is_enabled_and_locked)
+{
+    /* Unlocked by the firmware: VMX outside SMX on, locked (as KVM does);
+     * inside SMX too where the CPU has SMX; other bits kept. */
+    CHECK_EQ(vmx_feature_control_enable(0, false), 0x5);
+    CHECK_EQ(vmx_feature_control_enable(0, true), 0x7);
+    CHECK_EQ(vmx_feature_control_enable(0x40000, false), 0x40005);
+    /* Locked: the firmware's word stands, VMX on or off. */
+    CHECK_EQ(vmx_feature_control_enable(0x5, true), 0x5);
+    CHECK_EQ(vmx_feature_control_enable(0x1, true), 0x1);
+    /* A dump from such a firmware reads as not locked off. */
+    struct vmx_msrs m = load("bochs-skylake-x-dump", 0);
+    m.feature_control = 0;
+    vmx_fixture_finish(&m);
+    CHECK(!m.locked_off);
+    CHECK_EQ(negotiate(&m, 1), 1);
+}
