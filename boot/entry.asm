@@ -48,6 +48,11 @@ _start:
     mov ecx, __bss_end
     sub ecx, edi
     xor eax, eax
+    mov edx, ecx
+    shr ecx, 2                  ; dwords (a tick each in Bochs), then the rest
+    rep stosd
+    mov ecx, edx
+    and ecx, 3
     rep stosb
     mov esp, boot_stack_top
 
