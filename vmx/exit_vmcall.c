@@ -4,40 +4,35 @@
 #include "vmx/dev/devices.h"
 #include "vmx/gpr.h"
 #include "vmx/hypercall.h"
+#include "vmx/hypercall_args.h"
 
 
-/* Out of line: they need a frame that VMCALL's hot path (HC_NOP) should not pay for. */
-static __attribute__((noinline)) int64_t console_write(struct vcpu *v, uint64_t gpa, uint64_t len)
+/* Out of line: they need a frame that VMCALL's hot path (HC_NOP) should
+ * not pay for. The buffer was checked by hc_decode. */
+static __attribute__((noinline)) void console_write(struct vcpu *v, const struct hc_call *c)
 {
-    const char *s = len <= HC_BUFFER_MAX ? guest_ram(v->guest, gpa, len) : NULL;
-    if (!s)
-        return HC_EFAULT;
-    for (uint64_t i = 0; i < len; i++)
+    const char *s = guest_ram(v->guest, c->gpa, c->len);
+    for (uint64_t i = 0; i < c->len; i++)
         guest_console_putc(v->guest, s[i]);
-    return HC_OK;
 }
 
-static __attribute__((noinline)) int64_t test_result(struct vcpu *v, uint64_t fail, uint64_t gpa,
-                                                   uint64_t len)
+static __attribute__((noinline)) void test_result(struct vcpu *v, const struct hc_call *c)
 {
     struct guest *g = v->guest;
-    const char *s = len <= HC_BUFFER_MAX ? guest_ram(g, gpa, len) : NULL;
-    if (!s)
-        return HC_EFAULT;
+    const char *s = guest_ram(g, c->gpa, c->len);
     guest_console_flush(g);
     char msg[100];
     unsigned n = 0;
-    for (uint64_t i = 0; i < len && n < sizeof(msg) - 1; i++)
+    for (uint64_t i = 0; i < c->len && n < sizeof(msg) - 1; i++)
         msg[n++] = s[i] >= 0x20 && s[i] <= 0x7e ? s[i] : '.';
     msg[n] = '\0';
-    if (fail) {
+    if (c->fail) {
         g->tests_failed++;
         log_err("guest %s: FAIL: %s", g->cfg.name, msg);
     } else {
         g->tests_passed++;
         log_info("guest %s: PASS: %s", g->cfg.name, msg);
     }
-    return HC_OK;
 }
 
 /* Every call but HC_NOP: out of line, so that the measured round trip
@@ -45,23 +40,22 @@ static __attribute__((noinline)) int64_t test_result(struct vcpu *v, uint64_t fa
 static __attribute__((noinline)) enum exit_action hypercall(struct vcpu *v, uint64_t nr,
                                                             uint64_t mask)
 {
-    uint64_t a = v->regs.rbx & mask, b = v->regs.rcx & mask, c = v->regs.rdx & mask;
-    int64_t ret;
-    switch (nr) {
-    case HC_CONSOLE_WRITE:
-        ret = console_write(v, a, b);
-        break;
-    case HC_TEST_RESULT:
-        ret = test_result(v, a, b, c);
-        break;
-    case HC_EXIT:
-        guest_exit(v->guest, (uint32_t)a, "");
-        return EXIT_STOP;
-    default:
-        ret = HC_EUNKNOWN;
-        break;
+    struct hc_call c = hc_decode(nr, v->regs.rbx & mask, v->regs.rcx & mask,
+                                 v->regs.rdx & mask, v->guest->cfg.mem);
+    if (c.error == HC_OK) {
+        switch (nr) {
+        case HC_CONSOLE_WRITE:
+            console_write(v, &c);
+            break;
+        case HC_TEST_RESULT:
+            test_result(v, &c);
+            break;
+        case HC_EXIT:
+            guest_exit(v->guest, c.status, "");
+            return EXIT_STOP;
+        }
     }
-    v->regs.rax = (uint64_t)ret & mask;
+    v->regs.rax = (uint64_t)c.error & mask;
     return EXIT_NEXT_INSTRUCTION;
 }
 
