@@ -6,6 +6,7 @@
  * aligned, within the first 32768 bytes; magic + architecture +
  * header_length + checksum = 0). */
 #include "kernel/loader/load.h"
+#include "kernel/loader/bzimage.h"
 
 #define MB1_HEADER_MAGIC 0x1badb002u
 #define MB2_HEADER_MAGIC 0xe85250d6u
@@ -97,8 +98,7 @@ const char *loader_foreign(const void *image, uint64_t size)
         return NULL;                    /* a loader takes it */
     if (size >= 5 && b[0] == 0x7f && b[1] == 'E' && b[2] == 'L' && b[3] == 'F')
         return b[4] == 2 ? "an ELF64 file" : b[4] == 1 ? "an ELF32 file" : "an ELF file";
-    /* Linux x86 boot protocol: "HdrS" at 0x202 in the setup header. */
-    if (size >= 0x206 && b[0x202] == 'H' && b[0x203] == 'd' && b[0x204] == 'r' && b[0x205] == 'S')
+    if (bzimage_probe(image, size))
         return "a Linux kernel (bzImage)";
     for (int k = LOADER_MB1; k <= LOADER_MB2; k++)
         if (scan((enum loader_kind)k, image, size, false, &off))

@@ -1,4 +1,4 @@
-// fuzz: kernel/loader/loader.c kernel/loader/load.c kernel/loader/elf.c kernel/loader/mb1.c kernel/loader/mb2.c kernel/mb2.c kernel/lib/fmt.c
+// fuzz: kernel/loader/loader.c kernel/loader/load.c kernel/loader/elf.c kernel/loader/mb1.c kernel/loader/mb2.c kernel/loader/bzimage.c kernel/mb2.c kernel/lib/fmt.c
 // fuzz-args: -max_len=16384
 /* libFuzzer harness for the Multiboot guest-image loaders (kernel/loader/).
  * Input: a control byte, then the image, which gets its own heap block of

@@ -1,4 +1,4 @@
-// unit: kernel/loader/loader.c kernel/loader/load.c kernel/loader/elf.c kernel/loader/mb1.c kernel/loader/mb2.c kernel/lib/fmt.c
+// unit: kernel/loader/loader.c kernel/loader/load.c kernel/loader/elf.c kernel/loader/mb1.c kernel/loader/mb2.c kernel/loader/bzimage.c kernel/lib/fmt.c
 /* ELF32 and ELF64 kernels placed by their program headers (with a
  * Multiboot v1 header): entry points, refusals, limits. */
 #include "loader_images.h"

@@ -1,4 +1,4 @@
-// unit: kernel/loader/loader.c kernel/loader/load.c kernel/loader/elf.c kernel/loader/mb1.c kernel/loader/mb2.c kernel/lib/fmt.c
+// unit: kernel/loader/loader.c kernel/loader/load.c kernel/loader/elf.c kernel/loader/mb1.c kernel/loader/mb2.c kernel/loader/bzimage.c kernel/lib/fmt.c
 /* Multiboot v1 kernels and what every loader shares: probing, the
  * information, the address fields, placement of modules and information,
  * refusals. ELF placement: test_loader_elf.c. */

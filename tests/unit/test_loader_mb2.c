@@ -1,4 +1,4 @@
-// unit: kernel/loader/loader.c kernel/loader/load.c kernel/loader/elf.c kernel/loader/mb1.c kernel/loader/mb2.c kernel/mb2.c kernel/lib/fmt.c
+// unit: kernel/loader/loader.c kernel/loader/load.c kernel/loader/elf.c kernel/loader/mb1.c kernel/loader/mb2.c kernel/loader/bzimage.c kernel/mb2.c kernel/lib/fmt.c
 /* Multiboot2 kernels: header tags, the image, and the boot information,
  * which Keel's own Multiboot2 parser (kernel/mb2.c) must read back
  * without a complaint. */
