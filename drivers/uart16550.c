@@ -3,6 +3,7 @@
 
 /* Register offsets and bits: the 16550D data sheet. */
 #define UART_THR 0          /* transmit holding (DLAB=0) */
+#define UART_RBR 0          /* receive buffer (DLAB=0) */
 #define UART_DLL 0          /* divisor latch low (DLAB=1) */
 #define UART_IER 1
 #define UART_DLM 1
@@ -20,6 +21,7 @@
 #define MCR_DTR_RTS_OUT2 0x0b
 #define MCR_DTR_RTS 0x03
 #define MCR_ZERO 0xe0           /* always 0 on a 16550 */
+#define LSR_DR 0x01         /* data ready */
 #define LSR_THRE 0x20
 #define LSR_TEMT 0x40       /* transmitter empty: FIFO and shift register */
 
@@ -76,4 +78,11 @@ void uart_drain(uint16_t port)
 {
     for (int spin = 0; spin < UART_TX_SPINS && !(inb(port + UART_LSR) & LSR_TEMT); spin++)
         cpu_relax();
+}
+
+int uart_getc(uint16_t port)
+{
+    if (!(inb(port + UART_LSR) & LSR_DR))
+        return -1;
+    return inb(port + UART_RBR);
 }

@@ -17,6 +17,9 @@ void uart_write(uint16_t port, const char *s, size_t n);
  * line control written back as it was. Nothing else is written. */
 void uart_read_state(uint16_t port, struct uart_state *s);
 
+/* The next byte received, or -1 when there is none (LSR data ready clear). */
+int uart_getc(uint16_t port);
+
 /* Wait until every byte written has left the transmitter. */
 void uart_drain(uint16_t port);
 

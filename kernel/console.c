@@ -107,3 +107,8 @@ void console_emergency(void)
     state = CONSOLE_UART;
     flush_early();
 }
+
+int console_getc(void)
+{
+    return state == CONSOLE_UART ? uart_getc(port) : -1;
+}

@@ -17,6 +17,9 @@ const char *console_describe(void);
 /* Write bytes; "\n" goes out as "\r\n". Callers write whole lines. */
 void console_write(const char *s, size_t n);
 
+/* The next byte typed on the console, or -1 (none, or no console). */
+int console_getc(void);
+
 /* Wait until everything written has left the serial port: before a power
  * off, which would cut the last line short. */
 void console_drain(void);

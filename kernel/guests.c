@@ -6,6 +6,7 @@
  * another, in module order: since every CPU takes its guests in that
  * order, the vCPUs of one guest always end up running together. */
 #include "kernel/guests.h"
+#include "kernel/console_input.h"
 #include "kernel/lib/string.h"
 #include "kernel/loader/bzimage.h"
 #include "arch/x86/tsc.h"
@@ -352,6 +353,7 @@ void guests_run(void)
     for (unsigned i = 0; i < guest_count; i++)
         guests[i].state = GUEST_RUNNING;
     free_at_start = mm_free_count();
+    console_input_start();
     struct percpu *self = this_cpu();
     for (unsigned c = 0; c < cpu_count; c++)
         if (cpus[c]->vmx_on && cpus[c] != self)
@@ -425,4 +427,14 @@ enum keel_status guests_summary(void)
         log_info("summary: %u guest%s, %u exited, %u stopped", guest_count,
                  guest_count == 1 ? "" : "s", exited, guest_count - exited);
     return refusal_count ? KEEL_STATUS_GUESTS_REFUSED : KEEL_STATUS_OK;
+}
+
+unsigned guests_count(void)
+{
+    return guest_count;
+}
+
+struct guest *guest_at(unsigned i)
+{
+    return &guests[i];
 }

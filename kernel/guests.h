@@ -22,4 +22,9 @@ void guests_run(void);
  * did not start, a module for no guest). */
 enum keel_status guests_summary(void);
 
+/* The guests, for the monitor and the console's input focus. */
+struct guest;
+unsigned guests_count(void);
+struct guest *guest_at(unsigned i);
+
 #endif

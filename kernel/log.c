@@ -10,6 +10,8 @@ volatile bool log_emergency;
 
 /* One line at a time on the console, whichever CPU writes it. */
 static struct spinlock console_lock;
+/* Whether the console's cursor is in a line log_raw left open. */
+static bool mid_line;
 
 static const char *const level_word[] = {
     [LOG_ERROR] = "error: ",
@@ -34,6 +36,9 @@ static void log_line(const char *word, const char *fmt, va_list ap)
         return;
     }
     spin_lock(&console_lock);
+    if (mid_line)
+        console_write("\n", 1);
+    mid_line = false;
     console_write(line, len);
     spin_unlock(&console_lock);
 }
@@ -62,4 +67,14 @@ void log_always(const char *fmt, ...)
     va_start(ap, fmt);
     log_line("", fmt, ap);
     va_end(ap);
+}
+
+void log_raw(const char *s, size_t n)
+{
+    if (!n)
+        return;
+    spin_lock(&console_lock);
+    console_write(s, n);
+    mid_line = s[n - 1] != '\n';
+    spin_unlock(&console_lock);
 }

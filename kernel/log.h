@@ -4,6 +4,7 @@
 #define KEEL_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "kernel/lib/fmt.h"
 
@@ -22,6 +23,11 @@ void log_dump(const char *fmt, ...) KEEL_PRINTF(1, 2);
 /* A line printed whatever loglvl= says (the power-off line, which the
  * test harness reads). */
 void log_always(const char *fmt, ...) KEEL_PRINTF(1, 2);
+
+/* Bytes as they are, not a line: the output of the guest that has the
+ * input focus, and the monitor's echo. A log line that follows bytes
+ * which did not end a line starts on a new one. */
+void log_raw(const char *s, size_t n);
 
 #define log_err(...)   log_printf(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...)  log_printf(LOG_WARN, __VA_ARGS__)

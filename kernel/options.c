@@ -59,6 +59,17 @@ static const char *set_bootok(const struct option_desc *opt, const char *val, vo
     return NULL;
 }
 
+/* focus=monitor|GUEST: a guest name is checked when the guests are known. */
+static const char *set_focus(const struct option_desc *opt, const char *val, void *target)
+{
+    (void)opt;
+    char *focus = target;
+    if (!val || !*val || strlen(val) >= sizeof(keel_options.focus))
+        return "expected monitor or a guest's name (at most 31 characters)";
+    memcpy(focus, val, strlen(val) + 1);
+    return NULL;
+}
+
 static const struct option_range cpus_range = {
     1, CPUS_MAX, 0, sizeof(unsigned), "expected a number from 1 to 256",
 };
@@ -77,7 +88,9 @@ void options_defaults(struct keel_options *o)
     o->cpus = CPUS_MAX;
     o->vmx = VMX_ON;
     o->apicv = 1;
+    o->raw = 0;
     o->bootok = (struct boot_mark){ false, 0, 0 };
+    memcpy(o->focus, "monitor", sizeof("monitor"));
 }
 
 int options_parse(const char *cmdline, struct keel_options *o, report_fn report,
@@ -98,6 +111,8 @@ int options_parse(const char *cmdline, struct keel_options *o, report_fn report,
         { "bench", option_set_choice, &o->bench, "off|on" },
         { "apicv", option_set_choice, &o->apicv, "off|on" },
         { "bootok", set_bootok, &o->bootok, NULL },
+        { "focus", set_focus, o->focus, NULL },
+        { "raw", option_set_choice, &o->raw, "off|on" },
     };
     return cmdline_apply(cmdline, table, sizeof(table) / sizeof(table[0]), report, ctx);
 }

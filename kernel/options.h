@@ -53,6 +53,8 @@ struct keel_options {
     int bench;                              /* 1: bench=on */
     int apicv;                              /* 1: use APIC virtualization (apicv=) */
     struct boot_mark bootok;                /* bootok= */
+    char focus[32];                         /* focus=: the input focus at start */
+    int raw;                                /* raw=on: the focus guest's escapes pass */
 };
 
 extern struct keel_options keel_options;

@@ -43,6 +43,12 @@
 #                          (@LOG@ is the log), e.g. '-serial null -serial
 #                          file:@LOG@' for a console on COM2
 #     --bochs-cpu MODEL    Bochs cpu model                         [corei7_skylake_x]
+#     --input FILE         type into COM1: the bytes of FILE, and those written to
+#                          it later, go to the serial console as they come (the
+#                          tests append to it); COM1 becomes a TCP socket that
+#                          run.sh connects to, its output still in the log
+#     --interactive        type into COM1 from this terminal (raw: every key goes
+#                          to Keel; Ctrl-] stops the emulator)
 #     --quiet              do not copy the serial log to the terminal
 #     --expect-halt REGEX  once the log has a line matching REGEX, check
 #                          that the machine stays halted for a second, then
@@ -66,6 +72,7 @@ cd "$(dirname "$0")/.."
 emu=bochs uefi=0 kvm=0 cpus=1 mem=256 cmdline= iso= log=build/serial.log timeout=120
 qemu_cpu=max bochs_cpu=corei7_skylake_x quiet=0 halt_re=
 qemu_args= qemu_serial='-serial file:@LOG@' dry_run=0 disk= no_reboot=-no-reboot
+input= interactive=0 serial_port= keys_pid=
 modules=() kernel_args=()
 kernel= append= initrd= bare=0
 while [[ $# -gt 0 ]]; do
@@ -92,6 +99,8 @@ while [[ $# -gt 0 ]]; do
     --qemu-serial) qemu_serial=$2; shift ;;
     --bochs-cpu) bochs_cpu=$2; shift ;;
     --quiet) quiet=1 ;;
+    --input) input=$2; shift ;;
+    --interactive) interactive=1 ;;
     --expect-halt) halt_re=$2; shift ;;
     --dry-run) dry_run=1 ;;
     --reboot) no_reboot= ;;
@@ -157,10 +166,21 @@ if [[ -z $iso && $bare == 0 ]]; then
 fi
 mkdir -p "$(dirname "$log")"
 : > "$log"
+# --input, --interactive: COM1 is a TCP socket on a free local port.
+if [[ -n $input || $interactive == 1 ]]; then
+  [[ -z $input || -f $input ]] || { echo "run: --input $input: no such file" >&2; exit 2; }
+  for try in $(seq 50); do
+    serial_port=$((20000 + RANDOM % 20000))
+    (exec 4<>"/dev/tcp/127.0.0.1/$serial_port") 2>/dev/null || break
+  done
+  qemu_serial="-serial tcp:127.0.0.1:$serial_port,server=on,wait=on"
+fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/keel-run.XXXXXX")
 pid=
+tty_saved=
 cleanup() {
   [[ -n $pid ]] && kill -- -"$pid" 2>/dev/null || true
+  [[ -n $tty_saved ]] && stty "$tty_saved" </dev/tty 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -214,7 +234,11 @@ clock: sync=none
 log: $work/bochs.log
 panic: action=fatal
 error: action=report
-com1: enabled=1, mode=file, dev=$log
+$(if [[ -n $serial_port ]]; then
+  echo "com1: enabled=1, mode=socket-server, dev=127.0.0.1:$serial_port"
+else
+  echo "com1: enabled=1, mode=file, dev=$log"
+fi)
 RC
     echo c > "$work/cmds"
     # Bochs' display needs a terminal: give it a pseudo-terminal of its own.
@@ -227,9 +251,46 @@ if [[ $dry_run == 1 ]]; then
   exit 0
 fi
 
+# COM1 as a socket: connect (the emulator listens once it has started),
+# copy what Keel writes to the log, and what is typed to Keel.
+connect_serial() {
+  local try
+  for try in $(seq 200); do
+    { exec 3<>"/dev/tcp/127.0.0.1/$serial_port"; } 2>/dev/null && break
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.05
+  done
+  { true >&3; } 2>/dev/null || { echo "run: could not connect to COM1 at port $serial_port" >&2; return 0; }
+  cat <&3 >>"$log" &
+  if [[ -n $input ]]; then
+    tail -c +1 -f --pid="$pid" "$input" >&3 &
+  fi
+  if [[ $interactive == 1 ]]; then
+    tty_saved=$(stty -g </dev/tty)
+    stty raw -echo </dev/tty
+    forward_keys </dev/tty &
+    keys_pid=$!
+  fi
+}
+
+# The terminal's keys to COM1, one by one; Ctrl-] stops the emulator.
+forward_keys() {
+  local c
+  while IFS= read -r -s -n1 -d '' c; do
+    if [[ $c == $'\x1d' ]]; then
+      kill -- -"$pid" 2>/dev/null || true
+      break
+    fi
+    if [[ -z $c ]]; then printf '\0'; else printf '%s' "$c"; fi >&3
+  done
+}
+
 start=$(date +%s%N)
 setsid "${cmd[@]}" </dev/null >"$work/emu.out" 2>&1 &
 pid=$!
+if [[ -n $serial_port ]]; then
+  connect_serial
+fi
 if [[ $quiet == 0 ]]; then
   tail -s 0.1 -n +1 -f --pid="$pid" "$log" &
 fi
@@ -258,6 +319,12 @@ while kill -0 "$pid" 2>/dev/null; do
 done
 wait "$pid" || rc=$?
 pid=
+if [[ -n $keys_pid ]]; then
+  kill "$keys_pid" 2>/dev/null || true
+  stty "$tty_saved" </dev/tty 2>/dev/null || true
+  tty_saved=
+  echo >&2
+fi
 wait 2>/dev/null || true       # the tail
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 elapsed=$((ms / 1000)).$(printf '%03d' $((ms % 1000)))

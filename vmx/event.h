@@ -10,6 +10,7 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/tsc.h"
+#include "kernel/console_input.h"
 #include "vmx/dev/vlapic.h"
 #include "vmx/guest.h"
 #include "vmx/vmcs_fields.h"
@@ -63,9 +64,15 @@ static inline void event_save_vectoring(struct vcpu *v)
  * exit: Bochs 2.7 takes no external-interrupt exit while the guest's
  * RFLAGS.IF is 0, which the SDM says does not matter with
  * external-interrupt exiting. One exit each 100 ms costs nothing. */
+/* For a second after a key is typed on Keel's console, every millisecond:
+ * the console is polled on these exits (kernel/console_input.h). */
+#define VCPU_WATCHDOG_HOT_MS 1
 #define VCPU_WATCHDOG_MS 100
 static inline uint64_t vcpu_watchdog_ticks(void)
 {
+    uint64_t hot = console_hot_until;
+    if (__builtin_expect(hot != 0, 0) && hot > rdtsc())
+        return tsc_hz / 1000 * VCPU_WATCHDOG_HOT_MS;
     return tsc_hz / 1000 * VCPU_WATCHDOG_MS;
 }
 
