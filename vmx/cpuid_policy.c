@@ -61,6 +61,7 @@
  * where the VMCS enables it (with IA32_XSS 0: no supervisor state). XFD
  * is left out (it serves AMX). */
 #define LD_1_EAX_ALLOWED    (BIT(0) | BIT(1) | BIT(2))
+#define LD_1_EAX_XSAVEC     BIT(1)
 #define LD_1_EAX_XSAVES     BIT(3)
 #define XSAVE_LEGACY_AND_HEADER 576u        /* FXSAVE area, then the XSAVE header */
 #define XCR0_BND            (3ull << 3)     /* MPX state: MPX is not shown */
@@ -156,34 +157,65 @@ static struct cpuid_regs leaf7(struct cpuid_regs r, uint32_t sub, const struct c
     return (struct cpuid_regs){ r.eax ? 1 : 0, ebx, ecx, r.edx & L7_EDX_ALLOWED };
 }
 
+/* The XSAVE area for the state components in mask, from the host's
+ * sub-leaves (EAX size, EBX offset, ECX[1] aligned to 64 bytes in the
+ * compacted form): the standard form ends where its last component does;
+ * the compacted one puts them one after the other (SDM "Compacted Form of
+ * XSAVE Area"). KVM's xstate_required_size. */
+#define LD_N_ECX_ALIGN64    BIT(1)
+
+static uint32_t xsave_size(uint64_t mask, bool compacted, cpuid_host_fn host, void *ctx)
+{
+    uint64_t size = XSAVE_LEGACY_AND_HEADER;
+    for (uint32_t i = 2; i < 63; i++) {
+        if (!(mask >> i & 1))
+            continue;
+        struct cpuid_regs c = host(0xd, i, ctx);
+        if (!compacted) {
+            if ((uint64_t)c.ebx + c.eax > size)
+                size = (uint64_t)c.ebx + c.eax;
+            continue;
+        }
+        if (c.ecx & LD_N_ECX_ALIGN64)
+            size = (size + 63) & ~63ull;
+        size += c.eax;
+    }
+    return size > 0xffffffffu ? 0xffffffffu : (uint32_t)size;
+}
+
 /* Leaf 0DH: only the state components a guest may enable (f->xcr0_allowed
- * is Keel's GUEST_XCR0_ALLOWED), sized by the host. */
+ * is Keel's GUEST_XCR0_ALLOWED), sized by the host; the sizes for what is
+ * enabled computed for the guest's XCR0 (IA32_XSS is always 0), not taken
+ * from the host's answer: an emulator's may disagree with its own layout
+ * (Bochs 2.7 gives the standard size in sub-leaf 1), and Linux checks it
+ * against the sum of the components (fpu__init_system_xstate). */
 static struct cpuid_regs leaf_xsave(struct cpuid_regs r, uint32_t sub, const struct cpuid_facts *f,
                                     cpuid_host_fn host, void *ctx)
 {
     struct cpuid_regs h0 = sub == 0 ? r : host(0xd, 0, ctx);
     uint64_t comps = ((uint64_t)h0.edx << 32 | h0.eax) & f->xcr0_allowed & ~XCR0_BND;
+    uint64_t xcr0 = f->xcr0 & ((uint64_t)h0.edx << 32 | h0.eax) & f->xcr0_allowed;
     if (sub == 0) {
-        /* ECX: the largest area the allowed components can need. EBX, for
-         * what XCR0 enables now, is the host's: XCR0 is the guest's while
-         * it runs (exit_xsetbv.c). */
-        uint64_t max = XSAVE_LEGACY_AND_HEADER;
-        for (uint32_t i = 2; i < 63; i++) {
-            if (!(comps >> i & 1))
-                continue;
-            struct cpuid_regs c = host(0xd, i, ctx);     /* EAX size, EBX offset */
-            if ((uint64_t)c.eax + c.ebx > max)
-                max = (uint64_t)c.eax + c.ebx;
-        }
-        return (struct cpuid_regs){ (uint32_t)comps, r.ebx,
-                                    max > 0xffffffffu ? 0xffffffffu : (uint32_t)max,
+        /* EBX: the standard area for what XCR0 enables now (all of it,
+         * should the guest have enabled MPX unannounced); ECX: for all
+         * the components shown. */
+        return (struct cpuid_regs){ (uint32_t)comps, xsave_size(xcr0, false, host, ctx),
+                                    xsave_size(comps, false, host, ctx),
                                     (uint32_t)(comps >> 32) };
     }
     if (sub == 1) {
         uint32_t eax = r.eax & (LD_1_EAX_ALLOWED | (f->xsaves_ok ? LD_1_EAX_XSAVES : 0));
-        return (struct cpuid_regs){ eax, r.ebx, 0, 0 };     /* IA32_XSS: no component */
+        /* EBX: the compacted area for XCR0 | IA32_XSS, where there is a
+         * compacted form (XSAVEC or XSAVES); ECX, EDX: IA32_XSS has no
+         * component. */
+        uint32_t ebx = eax & (LD_1_EAX_XSAVEC | LD_1_EAX_XSAVES) ? xsave_size(xcr0, true, host, ctx) : 0;
+        return (struct cpuid_regs){ eax, ebx, 0, 0 };
     }
-    return sub < 63 && (comps >> sub & 1) ? r : zero;
+    if (sub >= 63 || !(comps >> sub & 1))
+        return zero;
+    /* A user component: its size and offset; ECX only its alignment (no
+     * supervisor state, no XFD). */
+    return (struct cpuid_regs){ r.eax, r.ebx, r.ecx & LD_N_ECX_ALIGN64, 0 };
 }
 
 /* 0BH and 1FH: an SMT level of one thread, a core level of n (SDM "V2

@@ -28,6 +28,7 @@ struct cpuid_facts {
     /* the guest and the vCPU asking */
     uint32_t vcpu_count, vcpu_index;
     bool cr4_osxsave, cr4_pke;      /* the guest's CR4 */
+    uint64_t xcr0;                  /* the guest's XCR0: leaf 0DH's sizes (read for that leaf only) */
 };
 
 /* The highest basic leaf a guest is told of: the host's, but at least

@@ -38,6 +38,8 @@ static __attribute__((noinline)) enum exit_action policy(struct vcpu *v)
     uint64_t cr4 = vmread(VMCS_GUEST_CR4);
     f.cr4_osxsave = cr4 & X86_CR4_OSXSAVE;
     f.cr4_pke = cr4 & CR4_PKE;
+    if (leaf == 0xd)        /* the sizes of what it enables: XCR0 is the guest's (exit_xsetbv.c) */
+        f.xcr0 = xgetbv0();
     struct cpuid_regs r = cpuid_policy(leaf, sub, &f, host_cpuid, NULL);
     set_regs(v, &r);
     return EXIT_NEXT_INSTRUCTION;

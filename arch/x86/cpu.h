@@ -32,6 +32,14 @@ static inline void wrmsr(uint32_t msr, uint64_t v)
     asm volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
 }
 
+/* XCR0 (needs CR4.OSXSAVE, which Keel sets wherever the CPU has XSAVE). */
+static inline uint64_t xgetbv0(void)
+{
+    uint32_t lo, hi;
+    asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return (uint64_t)hi << 32 | lo;
+}
+
 #define DEFINE_CR(n)                                                        \
     static inline uint64_t read_cr##n(void)                                 \
     {                                                                       \

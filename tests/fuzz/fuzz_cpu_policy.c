@@ -128,9 +128,10 @@ static void check_cpuid(const struct cpuid_facts *f, uint32_t leaf, uint32_t sub
     case 0xd: {
         uint64_t allowed = f->xcr0_allowed & ~0x18ull;
         if (sub == 0)
-            ASSERT(!(((uint64_t)r.edx << 32 | r.eax) & ~allowed));
+            ASSERT(!(((uint64_t)r.edx << 32 | r.eax) & ~allowed) && r.ebx >= 576 && r.ecx >= 576);
         else if (sub == 1)
-            ASSERT(!(r.eax & ~0xfu) && !r.ecx && !r.edx && (f->xsaves_ok || !(r.eax & BIT(3))));
+            ASSERT(!(r.eax & ~0xfu) && !r.ecx && !r.edx && (f->xsaves_ok || !(r.eax & BIT(3))) &&
+                   (r.eax & (BIT(1) | BIT(3)) ? r.ebx >= 576 : !r.ebx));
         else if (sub >= 63 || !(allowed >> sub & 1))
             ASSERT(zero(r));
         break;
@@ -182,6 +183,7 @@ static void fuzz_cpuid(struct input *in)
         .vcpu_count = 1 + (uint32_t)take(in, 1) % 64,
     };
     f.vcpu_index = (uint32_t)take(in, 1) % f.vcpu_count;
+    f.xcr0 = take(in, 8);
     static const uint32_t sweep[] = {
         0, 1, 2, 4, 5, 6, 7, 9, 0xa, 0xb, 0xd, 0x12, 0x14, 0x15, 0x16, 0x18, 0x1f, 0x20,
         0x21, 0x40000000, 0x40000001, 0x40000010, 0x40000100, 0x4fffffff, 0x80000000,

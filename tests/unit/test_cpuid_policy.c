@@ -31,8 +31,10 @@ static const struct fixture_leaf bochs_skx[] = {
     { 0xa, ANY, { 0x07300404, 0, 0, 0x603 } },
     { 0xb, 0, { 1, 2, 0x100, 0 } },
     { 0xb, 1, { 0, 0, 0x201, 0 } },
-    { 0xd, 0, { 0xe7, 0x340, 0xa80, 0 } },
-    { 0xd, 1, { 0xf, 0x340, 0, 0 } },
+    /* sub-leaves 0 and 1 as Bochs 2.7 answers them with XCR0 = 0xe7: its
+     * sub-leaf 1 EBX is the standard size, not the compacted one */
+    { 0xd, 0, { 0xe7, 0xa80, 0xa80, 0 } },
+    { 0xd, 1, { 0xf, 0xa80, 0, 0 } },
     { 0xd, 2, { 256, 576, 0, 0 } },
     { 0xd, 5, { 64, 1088, 0, 0 } },
     { 0xd, 6, { 512, 1152, 0, 0 } },
@@ -311,6 +313,7 @@ TEST(extended_leaves)
 TEST(xsave_only_what_xsetbv_allows)
 {
     struct cpuid_facts f = facts(0x16);
+    f.xcr0 = 7;
     /* Bochs: x87 SSE AVX and AVX-512's three; the largest area as it says */
     CHECK_REGS(bochs(0xd, 0, &f), 0xe7, 0x340, 0xa80, 0);
     CHECK_REGS(bochs(0xd, 1, &f), 7, 0x340, 0, 0);      /* XSAVES: the VMCS does not enable it */
@@ -320,15 +323,84 @@ TEST(xsave_only_what_xsetbv_allows)
     CHECK_REGS(bochs(0xd, 7, &f), 1024, 1664, 0, 0);
     /* A host with everything: MPX, AMX, supervisor states all gone */
     f = facts(0x20);
+    f.xcr0 = 1;
     struct cpuid_regs r = all(0xd, 0, &f);
     CHECK_EQ(r.eax, 0x2e7);
     CHECK_EQ(r.edx, 0);
+    CHECK_EQ(r.ebx, 576);               /* x87 alone: the legacy area and the header */
     CHECK_EQ(r.ecx, 0xffffffff);        /* sizes as the (absurd) host gives them, clamped */
-    CHECK_REGS(all(0xd, 1, &f), 7, ~0u, 0, 0);
+    CHECK_REGS(all(0xd, 1, &f), 7, 576, 0, 0);
     CHECK_REGS(all(0xd, 3, &f), 0, 0, 0, 0);            /* BNDREGS */
     CHECK_REGS(all(0xd, 8, &f), 0, 0, 0, 0);            /* PT (supervisor) */
-    CHECK_REGS(all(0xd, 9, &f), ~0u, ~0u, ~0u, ~0u);    /* PKRU */
+    CHECK_REGS(all(0xd, 9, &f), ~0u, ~0u, BIT(1), 0);   /* PKRU: no supervisor, no XFD bit */
     CHECK_REGS(all(0xd, 17, &f), 0, 0, 0, 0);           /* AMX tile config */
     CHECK_REGS(all(0xd, 18, &f), 0, 0, 0, 0);
     CHECK_REGS(all(0xd, 63, &f), 0, 0, 0, 0);
+}
+
+/* What Linux 6.1's fpu__init_system_xstate checks (paranoid_xstate_size_valid):
+ * the compacted size, CPUID.(0DH,1):EBX, must be 576 plus each enabled
+ * component's size (aligned where its ECX[1] says); the standard one,
+ * CPUID.(0DH,0):EBX, the end of the last component. */
+static uint32_t linux_compacted_size(const struct cpuid_facts *f,
+                                     struct cpuid_regs (*get)(uint32_t, uint32_t,
+                                                              const struct cpuid_facts *))
+{
+    uint32_t size = 576;
+    for (uint32_t i = 2; i < 63; i++) {
+        if (!(f->xcr0 >> i & 1))
+            continue;
+        struct cpuid_regs c = get(0xd, i, f);
+        if (c.ecx & 2)
+            size = (size + 63) & ~63u;
+        size += c.eax;
+    }
+    return size;
+}
+
+TEST(xsave_sizes_for_the_guests_xcr0)
+{
+    struct cpuid_facts f = facts(0x16);
+    f.xsaves_ok = true;
+    f.xcr0 = 0xe7;                      /* what Linux enables on Bochs */
+    CHECK_REGS(bochs(0xd, 0, &f), 0xe7, 0xa80, 0xa80, 0);
+    CHECK_REGS(bochs(0xd, 1, &f), 0xf, 2432, 0, 0);     /* not Bochs' 0xa80 */
+    CHECK_EQ(bochs(0xd, 1, &f).ebx, linux_compacted_size(&f, bochs));
+    f.xcr0 = 0x27;                      /* opmask alone of AVX-512: ends at 1088 + 64 */
+    CHECK_EQ(bochs(0xd, 0, &f).ebx, 1152);
+    CHECK_EQ(bochs(0xd, 1, &f).ebx, 896);
+    f.xcr0 = 3;
+    CHECK_EQ(bochs(0xd, 0, &f).ebx, 576);
+    CHECK_EQ(bochs(0xd, 1, &f).ebx, 576);
+    f.xsaves_ok = false;                /* XSAVEC alone has the compacted form too */
+    CHECK_REGS(bochs(0xd, 1, &f), 7, 576, 0, 0);
+}
+
+/* A host whose components need 64-byte alignment in the compacted form. */
+static const struct fixture_leaf aligned_host[] = {
+    { 0xd, 0, { 0x227, 0, 0, 0 } },
+    { 0xd, 1, { 0xf, 0, 0, 0 } },
+    { 0xd, 2, { 200, 576, 0, 0 } },     /* not a multiple of 64 */
+    { 0xd, 5, { 64, 1088, 2, 0 } },     /* aligned */
+    { 0xd, 9, { 8, 2688, 2, 0 } },
+    { 0, 0, { 0, 0, 0, 0 } },
+};
+
+static struct cpuid_regs aligned(uint32_t leaf, uint32_t sub, const struct cpuid_facts *f)
+{
+    return cpuid_policy(leaf, sub, f, from_fixture, (void *)aligned_host);
+}
+
+TEST(xsave_compacted_size_aligns)
+{
+    struct cpuid_facts f = facts(0x16);
+    f.xsaves_ok = true;
+    f.xcr0 = 0x227;
+    /* 576 + 200 = 776, aligned to 832, + 64 = 896, aligned, + 8 */
+    CHECK_REGS(aligned(0xd, 1, &f), 0xf, 904, 0, 0);
+    CHECK_EQ(aligned(0xd, 1, &f).ebx, linux_compacted_size(&f, aligned));
+    CHECK_REGS(aligned(0xd, 0, &f), 0x227, 2696, 2696, 0);
+    CHECK_REGS(aligned(0xd, 5, &f), 64, 1088, 2, 0);
+    f.xcr0 = 0x207;
+    CHECK_EQ(aligned(0xd, 1, &f).ebx, 776 + 56 + 8);
 }
