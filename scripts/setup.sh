@@ -25,6 +25,7 @@ need=(
   "/usr/lib/x86_64-linux-gnu/bochs/plugins/libbx_term_gui.so:bochs-term"
   "script:bsdutils"
   "timeout:coreutils"
+  "cpio:cpio"
   "clang:clang"
   "/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev"
 )
