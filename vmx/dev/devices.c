@@ -42,6 +42,7 @@ static void pc_devices_reset(struct pc_devices *pc)
     vpic_reset(&pc->pic);
     vpit_reset(&pc->pit, pit_ticks(rdtsc(), tsc_hz));
     pc->fw_cfg = (struct fw_cfg){ 0 };
+    acpi_pm1_reset(&pc->pm1);
     pc->pci_address = 0;
     pc->reset_control = 0;
     pc->port92 = 0x02;          /* A20 on, as the BIOS leaves it */
