@@ -17,6 +17,7 @@
 /* The line being typed: there is one console, and only the CPU holding
  * the console's poll lock calls in here. */
 static struct monitor_line line;
+static bool prompted;               /* the prompt is on the screen */
 
 static void out(const char *fmt, ...) KEEL_PRINTF(1, 2);
 static void out(const char *fmt, ...)
@@ -35,6 +36,7 @@ static void out(const char *fmt, ...)
 void monitor_prompt(void)
 {
     log_raw("keel> ", 6);
+    prompted = true;
 }
 
 static const char *state_name(const struct guest *g)
@@ -183,10 +185,13 @@ void monitor_key(uint8_t byte)
 {
     char echo[4];
     size_t n;
+    if (!prompted)
+        monitor_prompt();
     bool done = monitor_line_key(&line, byte, echo, &n);
     log_raw(echo, n);
     if (!done)
         return;
+    prompted = false;
     run_line(line.buf);
     monitor_prompt();
 }

@@ -83,6 +83,11 @@ fi
 #   emu=none         no boot: the test is its `check` commands alone
 #   disk=FILE        a raw disk image as the first hard disk (run.sh --disk)
 #   reboot=1         QEMU restarts the machine at a reset (run.sh --reboot)
+# and may define talk() { ...; }, run beside the boot to type into Keel's
+# console (run.sh --input), calling:
+#   wait_for 'ERE' [N]    until N (1) serial lines match (the test's timeout)
+#   send 'TEXT'          type TEXT (printf format: \r is Enter, \001 Ctrl-A)
+# a wait_for that times out fails the test;
 # and may define build_iso() { ...; } to make the ISO ($1) itself instead
 # of mkiso.sh, and may call, before the expectations:
 #   module 'FILE=CMDLINE'  a GRUB module with its own command line
@@ -147,12 +152,38 @@ run_integration() {
   [[ -n $qemu_args ]] && args+=(--qemu-args "$qemu_args")
   [[ -n $qemu_serial ]] && args+=(--qemu-serial "$qemu_serial")
   [[ $status == halt ]] && args+=(--expect-halt "${expects[-1]}")
+  local talk_pid=
+  if declare -F talk >/dev/null; then
+    local INPUT=$scratch/input
+    : > "$INPUT"; : > "$log"
+    wait_for() {
+      local re=$1 n=${2:-1} i
+      for ((i = 0; i < timeout * 10; i++)); do
+        (( $(tr -d '\r' < "$log" | grep -cE "$re") >= n )) && return 0
+        sleep 0.1
+      done
+      echo "talk: no${2:+ $n} line${2:+s} matching '$re' within ${timeout}s" >> "$scratch/talk.err"
+      return 1
+    }
+    send() {
+      local s i
+      s=$(printf "$1"; echo x); s=${s%x}
+      for ((i = 0; i < ${#s}; i++)); do printf '%s' "${s:i:1}" >> "$INPUT"; sleep 0.02; done
+    }
+    ( set -e; talk ) > "$scratch/talk.out" 2>&1 &
+    talk_pid=$!
+    args+=(--input "$INPUT")
+  fi
   local start rc=0
   start=$(date +%s%N)
   if [[ $emu == none ]]; then
     : > "$log"; : > "$out/$name.run"; rc=$status
   else
     scripts/run.sh "${args[@]}" 2> "$out/$name.run" || rc=$?
+  fi
+  if [[ -n $talk_pid ]]; then
+    kill "$talk_pid" 2>/dev/null || true
+    wait "$talk_pid" 2>/dev/null || true
   fi
   local secs
   secs=$(( ($(date +%s%N) - start) / 100000000 ))
@@ -162,6 +193,9 @@ run_integration() {
   [[ $status == halt ]] && want=126
   if [[ $rc -ne $want ]]; then
     problem="exit status $rc, expected $want ($(tail -n 1 "$out/$name.run"))"
+  fi
+  if [[ -z $problem && -s $scratch/talk.err ]]; then
+    problem=$(head -n 1 "$scratch/talk.err")
   fi
   # Lines in order: each expect must match a line after the previous match.
   local i=0 line

@@ -7,6 +7,7 @@
 #include "kernel/options.h"
 #include "kernel/percpu.h"
 #include "vmx/exit.h"
+#include "kernel/console_input.h"
 #include "vmx/vmcs_fields.h"
 #include "vmx/entry_check.h"
 #include "vmx/event.h"
@@ -141,7 +142,9 @@ static inline __attribute__((always_inline)) enum exit_action handle(struct vcpu
 static __attribute__((noinline)) enum exit_action budget_check(struct vcpu *v)
 {
     v->exits_to_check = BUDGET_CHECK_EXITS;
-    if (budget_spent(v, rdtsc()))
+    uint64_t now = rdtsc();
+    console_input_poll(now);        /* for the same reason as the budget */
+    if (budget_spent(v, now))
         return EXIT_STOP;
     return handle(v, EXIT_REASON_BASIC(vmread(VMCS_VM_EXIT_REASON)));
 }

@@ -46,7 +46,9 @@ void vmcs_dump(const char *why);
  * makes Keel do the work (a CPUID loop: a few of its instructions to a
  * hundred of Keel's) would outlive its budget many times over. So every
  * BUDGET_CHECK_EXITS exits the budget is checked against the TSC too (two
- * instructions an exit; a thousand exits take a millisecond or so). */
+ * instructions an exit; a thousand exits take a millisecond or so). The
+ * console is polled there too (kernel/console_input.h), for the same
+ * reason: its poll on the timer's exits may come late. */
 #define BUDGET_CHECK_EXITS 1024
 
 /* Has the vCPU's time budget (time=) run out at `now`? Then the guest is
