@@ -21,7 +21,7 @@
 #define FADT5_P_LVL2_LAT 96             /* u16: > 100, no C2 */
 #define FADT5_P_LVL3_LAT 98             /* u16: > 1000, no C3 */
 #define FADT5_IAPC_BOOT_ARCH 109        /* u16 */
-#define FADT5_X_FIRMWARE_CTRL 132       /* u64 */
+#define FADT5_X_FIRMWARE_CTRL 132       /* u64: 0, FIRMWARE_CTRL says it */
 #define FADT5_X_PM1A_EVT 148            /* GAS */
 #define FADT5_NO_C_STATE_LAT 0x0fff     /* as QEMU: above both limits */
 
@@ -227,8 +227,10 @@ static void build_fadt(uint8_t *t, const struct acpi_build_layout *l,
     gas(t + FADT_RESET_REG, ACPI_GAS_IO, 8, GAS_ACCESS_BYTE, ACPI_RESET_PORT);
     t[FADT_RESET_VALUE] = ACPI_RESET_VALUE;
     /* The 64-bit pointers and blocks say the same as the 32-bit ones
-     * (ACPICA warns when they differ); widths are the lengths in bits. */
-    wr64(t + FADT5_X_FIRMWARE_CTRL, l->facs);
+     * (ACPICA warns when they differ); widths are the lengths in bits.
+     * But X_FIRMWARE_CTRL stays 0: the specification wants it zero when
+     * FIRMWARE_CTRL is not, and ACPICA installs the FACS once for each
+     * pointer (Linux listed it twice); QEMU leaves it 0 too. */
     wr64(t + FADT_X_DSDT, l->dsdt);
     gas(t + FADT5_X_PM1A_EVT, ACPI_GAS_IO, 8 * ACPI_PM1_EVT_LEN, GAS_ACCESS_UNDEFINED,
         ACPI_PM1A_EVT_BLK);

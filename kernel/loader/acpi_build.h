@@ -11,7 +11,7 @@
  *   RSDP (revision 2, 36 bytes)   at base, 16-aligned
  *   RSDT (FADT, MADT)             for ACPI 1.0 operating systems
  *   XSDT (FADT, MADT)
- *   FADT (revision 5, 268 bytes)  FACS and DSDT through both pointers
+ *   FADT (revision 5, 268 bytes)  FACS (32-bit pointer), DSDT (both)
  *   FACS (64 bytes)               64-aligned, as the specification wants
  *   DSDT                          \_S5 only (hand-assembled AML below)
  *   MADT                          local APICs 0..N-1, I/O APIC N,
