@@ -79,7 +79,15 @@ static const uint8_t dsdt_aml[] = {
 };
 _Static_assert(ACPI_SLP_TYP_S5 <= 7, "SLP_TYP is 3 bits");
 
-#define TABLE_COUNT 2                   /* in the RSDT and XSDT: FADT, MADT */
+/* "High Precision Event Timer Table" (IA-PC HPET specification, 3.2.4) */
+#define HPET_TABLE_LEN 56
+#define HPET_TABLE_REVISION 1
+
+/* In the RSDT and XSDT: FADT, MADT, and the HPET's where there is one. */
+static unsigned table_count(const struct acpi_build_config *cfg)
+{
+    return 2 + cfg->hpet;
+}
 
 static void wr16(uint8_t *p, uint16_t v)
 {
@@ -117,19 +125,26 @@ static uint64_t sdt_len(unsigned entries, unsigned size)
 
 /* Where each table goes, relative to base: each at the next boundary
  * its table needs in guest-physical terms. Returns the bytes used. */
-static uint64_t place(uint64_t base, unsigned cpus, struct acpi_build_layout *l)
+static uint64_t place(uint64_t base, const struct acpi_build_config *cfg,
+                      struct acpi_build_layout *l)
 {
     uint64_t at = base;
+    unsigned n = table_count(cfg);
     struct { uint64_t *where, len, align; } t[] = {
         { &l->rsdp, sizeof(struct acpi_rsdp), 16 },
-        { &l->rsdt, sdt_len(TABLE_COUNT, 4), 16 },
-        { &l->xsdt, sdt_len(TABLE_COUNT, 8), 16 },
+        { &l->rsdt, sdt_len(n, 4), 16 },
+        { &l->xsdt, sdt_len(n, 8), 16 },
         { &l->fadt, FADT5_LEN, 16 },
         { &l->facs, FACS_LEN, FACS_ALIGN },
         { &l->dsdt, sdt_len(0, 1) + sizeof(dsdt_aml), 16 },
-        { &l->madt, madt_len(cpus), 16 },
+        { &l->madt, madt_len(cfg->cpus), 16 },
+        { &l->hpet, cfg->hpet ? HPET_TABLE_LEN : 0, 16 },
     };
     for (unsigned i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        if (!t[i].len) {
+            *t[i].where = 0;
+            continue;
+        }
         at = (at + t[i].align - 1) & ~(t[i].align - 1);
         *t[i].where = at;
         at += t[i].len;
@@ -138,10 +153,10 @@ static uint64_t place(uint64_t base, unsigned cpus, struct acpi_build_layout *l)
     return l->size;
 }
 
-uint64_t acpi_build_size(unsigned cpus)
+uint64_t acpi_build_size(const struct acpi_build_config *cfg)
 {
     struct acpi_build_layout l;
-    return place(0, cpus, &l);
+    return place(0, cfg, &l);
 }
 
 /* The header every table but the RSDP and FACS starts with; the checksum
@@ -187,18 +202,19 @@ static void build_rsdp(uint8_t *p, const struct acpi_build_layout *l)
     memcpy(p, &r, sizeof(r));
 }
 
-/* RSDT (32-bit entries) or XSDT (64-bit): the FADT, then the MADT. */
-static void build_root(uint8_t *t, const struct acpi_build_layout *l, bool x)
+/* RSDT (32-bit entries) or XSDT (64-bit): the FADT, the MADT, then the
+ * HPET's table where there is one. */
+static void build_root(uint8_t *t, const struct acpi_build_layout *l, unsigned n, bool x)
 {
     unsigned size = x ? 8 : 4;
-    header(t, x ? "XSDT" : "RSDT", sdt_len(TABLE_COUNT, size), 1);
+    const uint64_t entry[] = { l->fadt, l->madt, l->hpet };
+    header(t, x ? "XSDT" : "RSDT", sdt_len(n, size), 1);
     uint8_t *e = t + sizeof(struct acpi_sdt_header);
-    if (x) {
-        wr64(e, l->fadt);
-        wr64(e + 8, l->madt);
-    } else {
-        wr32(e, (uint32_t)l->fadt);
-        wr32(e + 4, (uint32_t)l->madt);
+    for (unsigned i = 0; i < n; i++, e += size) {
+        if (x)
+            wr64(e, entry[i]);
+        else
+            wr32(e, (uint32_t)entry[i]);
     }
     finish(t);
 }
@@ -306,6 +322,17 @@ static void build_madt(uint8_t *t, unsigned cpus)
     finish(t);
 }
 
+/* The HPET's description: its ID register's low half, its base in memory
+ * space (a GAS: width, offset and access size 0, as QEMU gives them),
+ * HPET number 0, no minimum periodic tick, no page protection. */
+static void build_hpet(uint8_t *t)
+{
+    header(t, "HPET", HPET_TABLE_LEN, HPET_TABLE_REVISION);
+    wr32(t + 36, ACPI_BUILD_HPET_ID);
+    gas(t + 40, ACPI_GAS_MEMORY, 0, GAS_ACCESS_UNDEFINED, ACPI_BUILD_HPET_ADDR);
+    finish(t);
+}
+
 uint64_t acpi_build_tables(void *buf, uint64_t size, uint64_t base,
                            const struct acpi_build_config *cfg, struct acpi_build_layout *layout,
                            report_fn report, void *ctx)
@@ -322,7 +349,7 @@ uint64_t acpi_build_tables(void *buf, uint64_t size, uint64_t base,
                 (unsigned long long)base);
         return 0;
     }
-    uint64_t need = place(base, cfg->cpus, &l);
+    uint64_t need = place(base, cfg, &l);
     if (need > size || base + need > (1ull << 32)) {
         reportf(report, ctx, "ACPI tables: %llu bytes at 0x%llx do not fit in the %llu bytes given "
                 "below 4 GiB", (unsigned long long)need, (unsigned long long)base,
@@ -332,12 +359,14 @@ uint64_t acpi_build_tables(void *buf, uint64_t size, uint64_t base,
     uint8_t *b = buf;
     memset(b, 0, need);
     build_rsdp(b + (l.rsdp - base), &l);
-    build_root(b + (l.rsdt - base), &l, false);
-    build_root(b + (l.xsdt - base), &l, true);
+    build_root(b + (l.rsdt - base), &l, table_count(cfg), false);
+    build_root(b + (l.xsdt - base), &l, table_count(cfg), true);
     build_fadt(b + (l.fadt - base), &l, cfg);
     build_facs(b + (l.facs - base));
     build_dsdt(b + (l.dsdt - base));
     build_madt(b + (l.madt - base), cfg->cpus);
+    if (cfg->hpet)
+        build_hpet(b + (l.hpet - base));
     if (layout)
         *layout = l;
     return need;

@@ -9,14 +9,16 @@
  * 0xe0000-0xfffff) and that every guest memory map leaves out of RAM.
  * The tables, each at the next boundary its table needs (in this order):
  *   RSDP (revision 2, 36 bytes)   at base, 16-aligned
- *   RSDT (FADT, MADT)             for ACPI 1.0 operating systems
- *   XSDT (FADT, MADT)
+ *   RSDT (FADT, MADT[, HPET])     for ACPI 1.0 operating systems
+ *   XSDT (FADT, MADT[, HPET])
  *   FADT (revision 5, 268 bytes)  FACS (32-bit pointer), DSDT (both)
  *   FACS (64 bytes)               64-aligned, as the specification wants
  *   DSDT                          \_S5 only (hand-assembled AML below)
  *   MADT                          local APICs 0..N-1, I/O APIC N,
  *                                 overrides IRQ0->GSI2 and IRQ9 level/high,
  *                                 LINT1 NMI on every processor (as QEMU)
+ *   HPET (56 bytes)               where the config says: the HPET at
+ *                                 0xfed00000 (vmx/dev/hpet.h)
  * under 1 KiB for ACPI_BUILD_CPUS_MAX vCPUs (acpi_build_size()).
  *
  * The fixed-hardware registers the FADT names, as ICH9's PMBASE block at
@@ -38,6 +40,10 @@
 
 #define ACPI_BUILD_OEM_ID "KEEL  "      /* 6 characters */
 #define ACPI_BUILD_OEM_TABLE_ID "KEELVM  "  /* 8 characters */
+
+/* The HPET (its table), as vmx/dev/hpet.h defines it */
+#define ACPI_BUILD_HPET_ADDR 0xfed00000u
+#define ACPI_BUILD_HPET_ID 0x80862201u  /* its General Capabilities and ID, bits 31:0 */
 
 /* Interrupt controllers (MADT) */
 #define ACPI_BUILD_LAPIC_ADDR 0xfee00000u
@@ -66,17 +72,18 @@ struct acpi_build_config {
     unsigned cpus;                      /* vCPUs: local APIC IDs 0..cpus-1, 1..ACPI_BUILD_CPUS_MAX */
     bool cmos_rtc;                      /* an MC146818 RTC at ports 0x70/0x71; false: the
                                          * FADT says CMOS RTC not present */
+    bool hpet;                          /* an HPET table for the HPET at ACPI_BUILD_HPET_ADDR */
 };
 
 /* Where each table went (guest-physical), and the bytes used from base. */
 struct acpi_build_layout {
-    uint64_t rsdp, rsdt, xsdt, fadt, facs, dsdt, madt;
+    uint64_t rsdp, rsdt, xsdt, fadt, facs, dsdt, madt, hpet;   /* hpet: 0 without one */
     uint64_t size;
 };
 
-/* The bytes the tables take for `cpus` vCPUs when built at a 64-aligned
- * base (at most 48 more elsewhere): what the caller must give. */
-uint64_t acpi_build_size(unsigned cpus);
+/* The bytes the tables take for `cfg` when built at a 64-aligned base
+ * (at most 48 more elsewhere): what the caller must give. */
+uint64_t acpi_build_size(const struct acpi_build_config *cfg);
 
 /* Build the tables into buf[0 .. size) as they will be at guest-physical
  * `base` (16-aligned, the whole below 4 GiB: the RSDT and the FADT's

@@ -45,9 +45,15 @@ static uint8_t sum(uint64_t gpa, uint64_t n)
     return s;
 }
 
+/* What a Linux guest is given (vmx/guest.c): its devices all named. */
+static struct acpi_build_config linux_cfg(unsigned cpus)
+{
+    return (struct acpi_build_config){ .cpus = cpus, .hpet = true };
+}
+
 static uint64_t build(unsigned cpus, uint64_t base)
 {
-    struct acpi_build_config cfg = { .cpus = cpus };
+    struct acpi_build_config cfg = linux_cfg(cpus);
     memset(area, 0xaa, sizeof(area));
     memset(&rep, 0, sizeof(rep));
     memset(&lay, 0, sizeof(lay));
@@ -94,9 +100,9 @@ static void check_parsed(unsigned cpus, bool xsdt)
     CHECK_STR(info.oem_id, "KEEL  ");
     CHECK_EQ(info.xsdt, xsdt);
     CHECK_EQ(info.root_phys, xsdt ? lay.xsdt : lay.rsdt);
-    static const char *sigs[] = { "?", "FACP", "DSDT", "APIC" };
-    CHECK_EQ(info.ntables, 4);
-    for (unsigned i = 0; i < 4 && i < info.ntables; i++) {
+    static const char *sigs[] = { "?", "FACP", "DSDT", "APIC", "HPET" };
+    CHECK_EQ(info.ntables, 5);
+    for (unsigned i = 0; i < 5 && i < info.ntables; i++) {
         CHECK_STR(info.tables[i].sig, i ? sigs[i] : xsdt ? "XSDT" : "RSDT");
         CHECK(info.tables[i].ok);
     }
@@ -154,13 +160,15 @@ TEST(every_field_byte_by_byte)
     CHECK_EQ(rd(lay.rsdp + 24, 8), lay.xsdt);
     CHECK_EQ(rd(lay.rsdp + 33, 3), 0);
 
-    /* RSDT and XSDT: the FADT, then the MADT */
-    check_header(lay.rsdt, "RSDT", 36 + 8, 1);
+    /* RSDT and XSDT: the FADT, the MADT, the HPET's */
+    check_header(lay.rsdt, "RSDT", 36 + 12, 1);
     CHECK_EQ(rd(lay.rsdt + 36, 4), lay.fadt);
     CHECK_EQ(rd(lay.rsdt + 40, 4), lay.madt);
-    check_header(lay.xsdt, "XSDT", 36 + 16, 1);
+    CHECK_EQ(rd(lay.rsdt + 44, 4), lay.hpet);
+    check_header(lay.xsdt, "XSDT", 36 + 24, 1);
     CHECK_EQ(rd(lay.xsdt + 36, 8), lay.fadt);
     CHECK_EQ(rd(lay.xsdt + 44, 8), lay.madt);
+    CHECK_EQ(rd(lay.xsdt + 52, 8), lay.hpet);
 
     /* FADT, revision 5 */
     uint64_t f = lay.fadt;
@@ -243,6 +251,26 @@ TEST(every_field_byte_by_byte)
     CHECK_EQ(rd(e, 4), 0x00ff0604);             /* NMI: every processor, flags 0 */
     CHECK_EQ(rd(e + 4, 2), 0x0100);             /* ... LINT1 */
     CHECK_EQ(e + 6, m + rd(m + 4, 4));          /* and nothing else */
+
+    /* HPET: the ID register's low half (vendor 8086, 64-bit counter,
+     * three timers, no legacy route, revision 1), the base in memory */
+    check_header(lay.hpet, "HPET", 56, 1);
+    CHECK_EQ(rd(lay.hpet + 36, 4), 0x80862201);
+    check_gas(lay.hpet + 40, ACPI_GAS_MEMORY, 0, 0, 0xfed00000);
+    CHECK_EQ(rd(lay.hpet + 52, 4), 0);          /* number 0, no minimum tick, no protection */
+    CHECK_EQ(lay.size, lay.hpet + 56 - lay.rsdp);
+}
+
+/* A config without an HPET: no table, two entries in the roots. */
+TEST(no_hpet_no_table)
+{
+    struct acpi_build_config cfg = { .cpus = 2 };
+    CHECK(acpi_build_tables(area, AREA_SIZE, AREA_BASE, &cfg, &lay, collect_report, &rep));
+    CHECK_EQ(lay.hpet, 0);
+    check_header(lay.rsdt, "RSDT", 36 + 8, 1);
+    check_header(lay.xsdt, "XSDT", 36 + 16, 1);
+    CHECK_EQ(lay.size, lay.madt + 44 + 2 * 8 + 12 + 2 * 10 + 6 - lay.rsdp);
+    CHECK_EQ(acpi_build_size(&cfg), lay.size);
 }
 
 TEST(the_rsdt_alone_says_the_same_to_an_acpi_1_reader)
@@ -283,14 +311,15 @@ TEST(property_every_vcpu_count)
             uint64_t base = bases[b];
             uint64_t used = build(n, base);
             CHECK(used && used == lay.size && rep.n == 0);
-            CHECK(used <= acpi_build_size(n) + 48);
+            struct acpi_build_config cfg = linux_cfg(n);
+            CHECK(used <= acpi_build_size(&cfg) + 48);
             if (base % 64 == 0)
-                CHECK_EQ(used, acpi_build_size(n));
+                CHECK_EQ(used, acpi_build_size(&cfg));
             CHECK_EQ(lay.rsdp, base);
             CHECK_EQ(acpi_rsdp_scan(0, map, NULL), base);
             CHECK_EQ(lay.facs % 64, 0);
-            const uint64_t t[] = { lay.rsdt, lay.xsdt, lay.fadt, lay.dsdt, lay.madt };
-            for (unsigned i = 0; i < 5; i++) {
+            const uint64_t t[] = { lay.rsdt, lay.xsdt, lay.fadt, lay.dsdt, lay.madt, lay.hpet };
+            for (unsigned i = 0; i < 6; i++) {
                 uint32_t len = (uint32_t)rd(t[i] + 4, 4);
                 CHECK(t[i] % 16 == 0 && t[i] >= base + 36 && t[i] + len <= base + used);
                 CHECK_EQ(sum(t[i], len), 0);
@@ -316,8 +345,8 @@ TEST(property_every_vcpu_count)
  * is refused with one report and nothing written. */
 TEST(refusals_and_exact_size)
 {
-    struct acpi_build_config cfg = { .cpus = 8 };
-    uint64_t need = acpi_build_size(8);
+    struct acpi_build_config cfg = linux_cfg(8);
+    uint64_t need = acpi_build_size(&cfg);
     uint8_t *buf = malloc(need);
     memset(&rep, 0, sizeof(rep));
     CHECK_EQ(acpi_build_tables(buf, need, 0xe0000, &cfg, NULL, collect_report, &rep), need);
@@ -344,7 +373,8 @@ TEST(refusals_and_exact_size)
         CHECK_EQ(area[0], 0xaa);
     }
     char want[120];
+    cfg = linux_cfg(2);
     snprintf(want, sizeof(want), "ACPI tables: %llu bytes at 0xe0000 do not fit in the 100 bytes",
-             (unsigned long long)acpi_build_size(2));
+             (unsigned long long)acpi_build_size(&cfg));
     CHECK_HAS(rep.msg[0], want);
 }

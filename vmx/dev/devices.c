@@ -43,11 +43,20 @@ static void pc_devices_reset(struct pc_devices *pc)
     vpit_reset(&pc->pit, pit_ticks(rdtsc(), tsc_hz));
     pc->fw_cfg = (struct fw_cfg){ 0 };
     acpi_pm1_reset(&pc->pm1);
+    vhpet_reset(&pc->hpet);
     pc->pci_address = 0;
     pc->reset_control = 0;
     pc->port92 = 0x02;          /* A20 on, as the BIOS leaves it */
     pc->kbc_command = 0;
     pc->bochs_shutdown = 0;
+}
+
+_Static_assert(ACPI_BUILD_HPET_ID == HPET_ID_LOW && ACPI_BUILD_HPET_ADDR == HPET_MMIO_BASE,
+               "the HPET table describes vmx/dev/hpet.h's HPET");
+
+bool devices_acpi_platform(const struct guest *g)
+{
+    return g->image_kind == GUEST_IMAGE_LINUX;
 }
 
 void devices_reset(struct guest *g)
@@ -79,4 +88,6 @@ void devices_create(struct guest *g)
     guest_add_mmio(g, VAPIC_MMIO_BASE, FRAME_SIZE, vapic_mmio);
     guest_add_mmio(g, TESTDEV_MMIO_BASE, FRAME_SIZE, testdev_mmio);
     guest_add_mmio(g, IOAPIC_MMIO_BASE, IOAPIC_MMIO_SIZE, ioapic_mmio);   /* after the two make bench measures */
+    if (devices_acpi_platform(g))
+        guest_add_mmio(g, HPET_MMIO_BASE, FRAME_SIZE, hpet_mmio);
 }

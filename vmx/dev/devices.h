@@ -11,8 +11,14 @@
 
 /* Every guest's devices: the PC devices of QEMU's machine that Multiboot
  * kernels rely on (vmx/dev/pc.h), the test MMIO scratch page, the local
- * APIC's MMIO page, the I/O APIC's (vmx/dev/irq.h). */
+ * APIC's MMIO page, the I/O APIC's (vmx/dev/irq.h); and for a guest
+ * given ACPI tables (devices_acpi_platform), what those tables name
+ * besides: the HPET. */
 void devices_create(struct guest *g);
+
+/* Does the guest get ACPI tables (a Linux guest), and with them the
+ * devices only they announce? (kernel/loader/acpi_build.h's config) */
+bool devices_acpi_platform(const struct guest *g);
 
 /* The devices as they are at power-up again (a guest's restart). */
 void devices_reset(struct guest *g);
@@ -79,6 +85,9 @@ int pci_config_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_
 /* The test MMIO page: one scratch register (testdev.c) */
 #define TESTDEV_MMIO_BASE 0xfeb00000ull
 bool testdev_mmio(struct vcpu *v, uint64_t offset, unsigned size, bool write, uint64_t *val);
+
+/* The HPET's page (vmx/dev/hpet.h; pc_io.c) */
+bool hpet_mmio(struct vcpu *v, uint64_t offset, unsigned size, bool write, uint64_t *val);
 
 /* The ACPI PM block (vmx/dev/acpi_pm.c): ports 0x600-0x60b. */
 int acpi_pm_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val);

@@ -1,6 +1,7 @@
-/* The ports of the PIC pair, the PIT with port 0x61, and fw_cfg: the
- * pure device models (pic.c, pit.c, fw_cfg.c) over the guest's own state
- * (g->pc), with the PIT's clock taken from the TSC. The pair and writes
+/* The ports of the PIC pair, the PIT with port 0x61, and fw_cfg, and
+ * the HPET's page: the pure device models (pic.c, pit.c, fw_cfg.c,
+ * hpet.c) over the guest's own state (g->pc), with the PIT's and the
+ * HPET's clocks taken from the TSC. The pair and writes
  * to the PIT move interrupts: under the guest's interrupt lock
  * (vmx/dev/irq.h). */
 #include "arch/x86/cpu.h"
@@ -87,4 +88,18 @@ int fw_cfg_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *v
             f->offset = off + 1;
     }
     return EXIT_NEXT_INSTRUCTION;
+}
+
+/* The HPET counts 100 MHz of TSC time; no lock: its registers are 64-bit
+ * words an access reads or writes whole (a 32-bit write merges with the
+ * other half as two CPUs writing both halves would). */
+bool hpet_mmio(struct vcpu *v, uint64_t offset, unsigned size, bool write, uint64_t *val)
+{
+    struct vhpet *h = &v->guest->pc.hpet;
+    uint64_t now = hpet_ticks(rdtsc(), tsc_hz);
+    if (write)
+        vhpet_write(h, (unsigned)offset, size, *val, now);
+    else
+        *val = vhpet_read(h, (unsigned)offset, size, now);
+    return true;
 }
