@@ -189,7 +189,7 @@ static bool load_linux(struct guest *g, struct vcpu_start *bsp, report_fn report
     struct acpi_build_layout acpi;
     const struct acpi_build_config acpi_cfg = {
         .cpus = g->vcpu_count ? g->vcpu_count : g->cfg.vcpus,
-        .hpet = true,       /* the devices devices_acpi_platform gives it */
+        .cmos_rtc = true, .hpet = true,     /* the devices devices_acpi_platform gives it */
     };
     uint64_t acpi_size = acpi_build_tables(
         guest_ram(g, ACPI_BUILD_BASE, ACPI_BUILD_AREA_END - ACPI_BUILD_BASE),

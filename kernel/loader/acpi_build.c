@@ -20,6 +20,7 @@
 #define FADT5_PM1_CNT_LEN 89            /* u8 */
 #define FADT5_P_LVL2_LAT 96             /* u16: > 100, no C2 */
 #define FADT5_P_LVL3_LAT 98             /* u16: > 1000, no C3 */
+#define FADT5_CENTURY 108               /* u8: the RTC's century register */
 #define FADT5_IAPC_BOOT_ARCH 109        /* u16 */
 #define FADT5_X_FIRMWARE_CTRL 132       /* u64: 0, FIRMWARE_CTRL says it */
 #define FADT5_X_PM1A_EVT 148            /* GAS */
@@ -30,6 +31,7 @@
 #define FADT_F_PROC_C1 (1u << 2)        /* C1 (HLT) on every processor */
 #define FADT_F_PWR_BUTTON (1u << 4)     /* no fixed-feature power button */
 #define FADT_F_SLP_BUTTON (1u << 5)     /* no fixed-feature sleep button */
+#define FADT_F_RTC_S4 (1u << 7)         /* the RTC alarm can wake from S4 (as QEMU says) */
 #define FADT_FLAGS_KEEL (FADT_F_WBINVD | FADT_F_PROC_C1 | FADT_F_PWR_BUTTON | \
                          FADT_F_SLP_BUTTON | FADT_F_TMR_VAL_EXT | FADT_F_RESET_REG_SUP)
 
@@ -79,6 +81,33 @@ static const uint8_t dsdt_aml[] = {
 };
 _Static_assert(ACPI_SLP_TYP_S5 <= 7, "SLP_TYP is 3 bits");
 
+/* With the CMOS RTC, after \_S5 (QEMU's, less its ISA bridge):
+ *   Device (\_SB.RTC) {
+ *       Name (_HID, EisaId ("PNP0B00"))
+ *       Name (_CRS, ResourceTemplate () {
+ *           IO (Decode16, 0x0070, 0x0070, 0x01, 0x02)
+ *           IRQNoFlags () {8}
+ *       })
+ *   }
+ * which Linux's PnP layer finds and rtc-cmos takes (as "00:00").
+ * 5b 82 2b                 DeviceOp, PkgLength: 43 bytes with itself
+ * 5c 2e 5f 53 42 5f 52 54 43 5f   "\" DualNamePrefix "_SB_" "RTC_"
+ * 08 5f 48 49 44 0c 41 d0 0b 00   Name (_HID, DWordPrefix EISA "PNP0B00")
+ * 08 5f 43 52 53 11 10 0a 0d      Name (_CRS, Buffer, PkgLength 16, 13 bytes)
+ *   47 01 70 00 70 00 01 02       IO: 16-bit decode, 0x70-0x70, align 1, 2 ports
+ *   22 00 01                      IRQ: mask 1 << 8, no flags (edge, high)
+ *   79 00                         end tag, checksum 0 (none) */
+static const uint8_t dsdt_rtc_aml[] = {
+    0x5b, 0x82, 0x2b, 0x5c, 0x2e, '_', 'S', 'B', '_', 'R', 'T', 'C', '_',
+    0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x0b, 0x00,
+    0x08, '_', 'C', 'R', 'S', 0x11, 0x10, 0x0a, 0x0d,
+    0x47, 0x01, ACPI_BUILD_RTC_PORT, 0x00, ACPI_BUILD_RTC_PORT, 0x00, 0x01, 0x02,
+    0x22, 0x00, 1 << (ACPI_BUILD_RTC_IRQ - 8),
+    0x79, 0x00,
+};
+_Static_assert(sizeof(dsdt_rtc_aml) == 2 + 0x2b, "the device's PkgLength");
+
+
 /* "High Precision Event Timer Table" (IA-PC HPET specification, 3.2.4) */
 #define HPET_TABLE_LEN 56
 #define HPET_TABLE_REVISION 1
@@ -123,6 +152,11 @@ static uint64_t sdt_len(unsigned entries, unsigned size)
     return sizeof(struct acpi_sdt_header) + (uint64_t)entries * size;
 }
 
+static uint64_t dsdt_len(const struct acpi_build_config *cfg)
+{
+    return sdt_len(0, 1) + sizeof(dsdt_aml) + (cfg->cmos_rtc ? sizeof(dsdt_rtc_aml) : 0);
+}
+
 /* Where each table goes, relative to base: each at the next boundary
  * its table needs in guest-physical terms. Returns the bytes used. */
 static uint64_t place(uint64_t base, const struct acpi_build_config *cfg,
@@ -136,7 +170,7 @@ static uint64_t place(uint64_t base, const struct acpi_build_config *cfg,
         { &l->xsdt, sdt_len(n, 8), 16 },
         { &l->fadt, FADT5_LEN, 16 },
         { &l->facs, FACS_LEN, FACS_ALIGN },
-        { &l->dsdt, sdt_len(0, 1) + sizeof(dsdt_aml), 16 },
+        { &l->dsdt, dsdt_len(cfg), 16 },
         { &l->madt, madt_len(cfg->cpus), 16 },
         { &l->hpet, cfg->hpet ? HPET_TABLE_LEN : 0, 16 },
     };
@@ -239,7 +273,9 @@ static void build_fadt(uint8_t *t, const struct acpi_build_layout *l,
     wr16(t + FADT5_IAPC_BOOT_ARCH,
          BOOT_ARCH_LEGACY_DEVICES | BOOT_ARCH_VGA_NOT_PRESENT |
              (cfg->cmos_rtc ? 0 : BOOT_ARCH_CMOS_RTC_NOT_PRESENT));
-    wr32(t + FADT_FLAGS, FADT_FLAGS_KEEL);
+    /* the RTC: its century register; no day or month alarm */
+    t[FADT5_CENTURY] = cfg->cmos_rtc ? ACPI_BUILD_RTC_CENTURY : 0;
+    wr32(t + FADT_FLAGS, FADT_FLAGS_KEEL | (cfg->cmos_rtc ? FADT_F_RTC_S4 : 0));
     gas(t + FADT_RESET_REG, ACPI_GAS_IO, 8, GAS_ACCESS_BYTE, ACPI_RESET_PORT);
     t[FADT_RESET_VALUE] = ACPI_RESET_VALUE;
     /* The 64-bit pointers and blocks say the same as the 32-bit ones
@@ -266,10 +302,13 @@ static void build_facs(uint8_t *t)
     t[32] = FACS_VERSION;
 }
 
-static void build_dsdt(uint8_t *t)
+static void build_dsdt(uint8_t *t, const struct acpi_build_config *cfg)
 {
-    header(t, "DSDT", sdt_len(0, 1) + sizeof(dsdt_aml), 2);   /* 2: 64-bit AML integers */
+    header(t, "DSDT", dsdt_len(cfg), 2);        /* 2: 64-bit AML integers */
     memcpy(t + sizeof(struct acpi_sdt_header), dsdt_aml, sizeof(dsdt_aml));
+    if (cfg->cmos_rtc)
+        memcpy(t + sizeof(struct acpi_sdt_header) + sizeof(dsdt_aml), dsdt_rtc_aml,
+               sizeof(dsdt_rtc_aml));
     finish(t);
 }
 
@@ -363,7 +402,7 @@ uint64_t acpi_build_tables(void *buf, uint64_t size, uint64_t base,
     build_root(b + (l.xsdt - base), &l, table_count(cfg), true);
     build_fadt(b + (l.fadt - base), &l, cfg);
     build_facs(b + (l.facs - base));
-    build_dsdt(b + (l.dsdt - base));
+    build_dsdt(b + (l.dsdt - base), cfg);
     build_madt(b + (l.madt - base), cfg->cpus);
     if (cfg->hpet)
         build_hpet(b + (l.hpet - base));

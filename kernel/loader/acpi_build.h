@@ -13,7 +13,8 @@
  *   XSDT (FADT, MADT[, HPET])
  *   FADT (revision 5, 268 bytes)  FACS (32-bit pointer), DSDT (both)
  *   FACS (64 bytes)               64-aligned, as the specification wants
- *   DSDT                          \_S5 only (hand-assembled AML below)
+ *   DSDT                          \_S5, and the RTC (PNP0B00) where the
+ *                                 config has one (hand-assembled AML)
  *   MADT                          local APICs 0..N-1, I/O APIC N,
  *                                 overrides IRQ0->GSI2 and IRQ9 level/high,
  *                                 LINT1 NMI on every processor (as QEMU)
@@ -40,6 +41,12 @@
 
 #define ACPI_BUILD_OEM_ID "KEEL  "      /* 6 characters */
 #define ACPI_BUILD_OEM_TABLE_ID "KEELVM  "  /* 8 characters */
+
+/* The RTC (the DSDT's PNP0B00, the FADT's century), as vmx/dev/rtc.h
+ * defines it */
+#define ACPI_BUILD_RTC_PORT 0x70
+#define ACPI_BUILD_RTC_IRQ 8            /* 8-15: the AML's IRQ mask has it in its second byte */
+#define ACPI_BUILD_RTC_CENTURY 0x32
 
 /* The HPET (its table), as vmx/dev/hpet.h defines it */
 #define ACPI_BUILD_HPET_ADDR 0xfed00000u
@@ -70,8 +77,9 @@
 /* What the tables describe. */
 struct acpi_build_config {
     unsigned cpus;                      /* vCPUs: local APIC IDs 0..cpus-1, 1..ACPI_BUILD_CPUS_MAX */
-    bool cmos_rtc;                      /* an MC146818 RTC at ports 0x70/0x71; false: the
-                                         * FADT says CMOS RTC not present */
+    bool cmos_rtc;                      /* an MC146818 RTC at ports 0x70/0x71, IRQ 8 (the
+                                         * DSDT's PNP0B00, the FADT's century 0x32); false:
+                                         * the FADT says CMOS RTC not present */
     bool hpet;                          /* an HPET table for the HPET at ACPI_BUILD_HPET_ADDR */
 };
 

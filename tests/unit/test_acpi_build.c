@@ -48,7 +48,7 @@ static uint8_t sum(uint64_t gpa, uint64_t n)
 /* What a Linux guest is given (vmx/guest.c): its devices all named. */
 static struct acpi_build_config linux_cfg(unsigned cpus)
 {
-    return (struct acpi_build_config){ .cpus = cpus, .hpet = true };
+    return (struct acpi_build_config){ .cpus = cpus, .cmos_rtc = true, .hpet = true };
 }
 
 static uint64_t build(unsigned cpus, uint64_t base)
@@ -189,10 +189,10 @@ TEST(every_field_byte_by_byte)
     CHECK_EQ(rd(f + 96, 2), 0x0fff);            /* no C2 */
     CHECK_EQ(rd(f + 98, 2), 0x0fff);            /* no C3 */
     CHECK_EQ(rd(f + 100, 8), 0);                /* flush, duty, alarms */
-    CHECK_EQ(rd(f + 108, 1), 0);                /* century: none */
-    CHECK_EQ(rd(f + 109, 2), 0x25);             /* legacy devices, no VGA, no CMOS RTC; no 8042 */
+    CHECK_EQ(rd(f + 108, 1), 0x32);             /* century: the RTC's register 0x32 */
+    CHECK_EQ(rd(f + 109, 2), 0x05);             /* legacy devices, no VGA; a CMOS RTC; no 8042 */
     CHECK_EQ(rd(f + 111, 1), 0);
-    CHECK_EQ(rd(f + 112, 4), 0x535);            /* WBINVD C1 PWR_BUTTON SLP_BUTTON TMR_VAL_EXT RESET */
+    CHECK_EQ(rd(f + 112, 4), 0x5b5);            /* WBINVD C1 PWR_BUTTON SLP_BUTTON RTC_S4 TMR_VAL_EXT RESET */
     check_gas(f + 116, ACPI_GAS_IO, 8, 1, 0xcf9);
     CHECK_EQ(rd(f + 128, 1), 6);
     CHECK_EQ(rd(f + 129, 3), 0);                /* ARM boot arch, minor version */
@@ -218,9 +218,16 @@ TEST(every_field_byte_by_byte)
     for (unsigned i = 33; i < 64; i++)
         CHECK_EQ(at(lay.facs)[i], 0);
 
-    /* DSDT: exactly Name (\_S5, Package (4) { 7, 7, 0, 0 }) */
-    static const uint8_t aml[] = { 0x08, 0x5c, '_', 'S', '5', '_', 0x12, 0x08, 0x04,
-                                   0x0a, 0x07, 0x0a, 0x07, 0x00, 0x00 };
+    /* DSDT: exactly Name (\_S5, Package (4) { 7, 7, 0, 0 }), then
+     * Device (\_SB.RTC) { Name (_HID, EisaId ("PNP0B00")), Name (_CRS,
+     * ResourceTemplate () { IO (Decode16, 0x70, 0x70, 1, 2) IRQNoFlags () {8} }) } */
+    static const uint8_t aml[] = {
+        0x08, 0x5c, '_', 'S', '5', '_', 0x12, 0x08, 0x04, 0x0a, 0x07, 0x0a, 0x07, 0x00, 0x00,
+        0x5b, 0x82, 0x2b, 0x5c, 0x2e, '_', 'S', 'B', '_', 'R', 'T', 'C', '_',
+        0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x0b, 0x00,
+        0x08, '_', 'C', 'R', 'S', 0x11, 0x10, 0x0a, 0x0d,
+        0x47, 0x01, 0x70, 0x00, 0x70, 0x00, 0x01, 0x02, 0x22, 0x00, 0x01, 0x79, 0x00,
+    };
     check_header(lay.dsdt, "DSDT", 36 + sizeof(aml), 2);
     CHECK(!memcmp(at(lay.dsdt + 36), aml, sizeof(aml)));
 

@@ -53,6 +53,9 @@ static void pc_devices_reset(struct pc_devices *pc)
 
 _Static_assert(ACPI_BUILD_HPET_ID == HPET_ID_LOW && ACPI_BUILD_HPET_ADDR == HPET_MMIO_BASE,
                "the HPET table describes vmx/dev/hpet.h's HPET");
+_Static_assert(ACPI_BUILD_RTC_PORT == RTC_PORT && ACPI_BUILD_RTC_IRQ == RTC_IRQ &&
+                   ACPI_BUILD_RTC_CENTURY == RTC_CENTURY,
+               "the DSDT and the FADT describe vmx/dev/rtc.h's RTC");
 
 bool devices_acpi_platform(const struct guest *g)
 {
@@ -62,6 +65,10 @@ bool devices_acpi_platform(const struct guest *g)
 void devices_reset(struct guest *g)
 {
     pc_devices_reset(&g->pc);
+    /* the RTC starts from the host's time (only where the guest has one:
+     * reading the host's RTC takes a while) */
+    vrtc_reset(&g->pc.rtc, devices_acpi_platform(g) ? host_rtc_seconds() : 0,
+               rtc_ticks(rdtsc(), tsc_hz));
     irq_reset(g);
     g->test_scratch = 0;
 }
@@ -88,6 +95,8 @@ void devices_create(struct guest *g)
     guest_add_mmio(g, VAPIC_MMIO_BASE, FRAME_SIZE, vapic_mmio);
     guest_add_mmio(g, TESTDEV_MMIO_BASE, FRAME_SIZE, testdev_mmio);
     guest_add_mmio(g, IOAPIC_MMIO_BASE, IOAPIC_MMIO_SIZE, ioapic_mmio);   /* after the two make bench measures */
-    if (devices_acpi_platform(g))
+    if (devices_acpi_platform(g)) {
+        guest_add_pio(g, RTC_PORT, RTC_PORT + 1, rtc_io);
         guest_add_mmio(g, HPET_MMIO_BASE, FRAME_SIZE, hpet_mmio);
+    }
 }

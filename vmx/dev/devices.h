@@ -13,7 +13,7 @@
  * kernels rely on (vmx/dev/pc.h), the test MMIO scratch page, the local
  * APIC's MMIO page, the I/O APIC's (vmx/dev/irq.h); and for a guest
  * given ACPI tables (devices_acpi_platform), what those tables name
- * besides: the HPET. */
+ * besides: the HPET and the RTC. */
 void devices_create(struct guest *g);
 
 /* Does the guest get ACPI tables (a Linux guest), and with them the
@@ -85,6 +85,12 @@ int pci_config_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_
 /* The test MMIO page: one scratch register (testdev.c) */
 #define TESTDEV_MMIO_BASE 0xfeb00000ull
 bool testdev_mmio(struct vcpu *v, uint64_t offset, unsigned size, bool write, uint64_t *val);
+
+/* The RTC's ports 0x70-0x71 (vmx/dev/rtc.h; pc_io.c), and the host's
+ * RTC, read for its time at a guest's power-up: seconds since 1970 as
+ * the host's RTC counts them (its own time zone). */
+int rtc_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val);
+int64_t host_rtc_seconds(void);
 
 /* The HPET's page (vmx/dev/hpet.h; pc_io.c) */
 bool hpet_mmio(struct vcpu *v, uint64_t offset, unsigned size, bool write, uint64_t *val);

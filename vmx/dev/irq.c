@@ -1,6 +1,7 @@
 /* A guest's interrupt wiring (vmx/dev/irq.h): ISA lines to the I/O APIC
  * and the 8259 pair, their outputs to the local APICs (vmx/vapic.c), the
- * EOI broadcast back, and the PIT's interrupt on vCPU 0's timer. */
+ * EOI broadcast back, and the PIT's and the RTC's interrupts on vCPU 0's
+ * timer. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/tsc.h"
 #include "vmx/dev/devices.h"
@@ -184,15 +185,43 @@ static void set_device_deadline(struct vcpu *v0, struct vcpu *self, uint64_t d)
         vcpu_request(v0, VCPU_REQ_TIMER);
 }
 
+/* The RTC's next event (TSC), or 0: none. */
+static uint64_t rtc_deadline(struct guest *g, uint64_t now)
+{
+    uint64_t t = vrtc_next_event(&g->pc.rtc, rtc_ticks(now, tsc_hz));
+    return t ? rtc_tsc(t, tsc_hz) : 0;
+}
+
+static uint64_t sooner(uint64_t a, uint64_t b)
+{
+    return !a ? b : !b || a < b ? a : b;
+}
+
 void irq_pit_changed(struct guest *g, struct vcpu *self)
 {
     struct irq_state *s = &g->irq;
     bool routed = pit_routed(g);
+    uint64_t now = rdtsc();
     if (routed && !s->pit_routed)       /* what came while it reached nothing is lost */
-        vpit_irq_due(&g->pc.pit, pit_ticks(rdtsc(), tsc_hz));
+        vpit_irq_due(&g->pc.pit, pit_ticks(now, tsc_hz));
     s->pit_routed = routed;
     uint64_t next = g->pc.pit.irq_next;
-    set_device_deadline(&g->vcpus[0], self, next && routed ? pit_tsc(next, tsc_hz) : 0);
+    uint64_t d = sooner(next && routed ? pit_tsc(next, tsc_hz) : 0, rtc_deadline(g, now));
+    set_device_deadline(&g->vcpus[0], self, d);
+}
+
+/* IRQ 8 follows the RTC's IRQF (an edge when it rises). */
+static void rtc_line(struct guest *g, struct vcpu *self, uint64_t now)
+{
+    bool irqf = vrtc_update(&g->pc.rtc, rtc_ticks(now, tsc_hz));
+    if (irqf != (bool)(g->irq.lines >> RTC_IRQ & 1))
+        irq_set_locked(g, self, RTC_IRQ, irqf);
+}
+
+void irq_rtc_changed(struct guest *g, struct vcpu *self)
+{
+    rtc_line(g, self, rdtsc());
+    irq_pit_changed(g, self);           /* the deadline: the sooner of the two */
 }
 
 void irq_device_timer(struct vcpu *v, uint64_t now)
@@ -204,13 +233,12 @@ void irq_device_timer(struct vcpu *v, uint64_t now)
         irq_set_locked(g, v, IRQ_PIT, true);
         irq_set_locked(g, v, IRQ_PIT, false);
     }
-    uint64_t next = g->pc.pit.irq_next, d = 0;
-    if (next && pit_routed(g)) {
-        uint64_t soonest = now + tsc_hz / IRQ_PIT_MAX_HZ;
-        d = pit_tsc(next, tsc_hz);
-        if (d < soonest)
-            d = soonest;
-    }
+    rtc_line(g, v, now);
+    uint64_t next = g->pc.pit.irq_next;
+    uint64_t d = sooner(next && pit_routed(g) ? pit_tsc(next, tsc_hz) : 0, rtc_deadline(g, now));
+    uint64_t soonest = now + tsc_hz / IRQ_PIT_MAX_HZ;
+    if (d && d < soonest)
+        d = soonest;
     set_device_deadline(v, v, d);
     spin_unlock(&g->irq.lock);
 }

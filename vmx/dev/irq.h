@@ -20,6 +20,8 @@
  * APIC timer), and only while IRQ 0 can reach something: unmasked at the
  * 8259 or at I/O APIC pin 2; ticks that came while it could not are lost,
  * as edges on a masked line are. At most IRQ_PIT_MAX_HZ of them a second.
+ * The RTC's (IRQ 8, a Linux guest's: vmx/dev/rtc.h) on the same timer:
+ * the line follows its IRQF, and the deadline is the sooner of the two.
  *
  * One lock per guest (irq_state.lock) covers the lines, the I/O APIC, the
  * 8259 pair, the PIT's interrupt time and the UART's interrupt state:
@@ -97,8 +99,13 @@ int irq_pic_ack(struct guest *g, bool *more);
  * vCPU 0's device deadline. */
 void irq_pit_changed(struct guest *g, struct vcpu *self);
 
+/* After an RTC access (lock held): IRQ 8 as its IRQF says, and its next
+ * event in vCPU 0's device deadline. */
+void irq_rtc_changed(struct guest *g, struct vcpu *self);
+
 /* vCPU 0's device deadline has come (`now`: its TSC): IRQ 0 pulses if
- * channel 0's interrupt is due, and the next one is armed. */
+ * channel 0's interrupt is due, IRQ 8 follows the RTC, and the next
+ * deadline is armed. */
 void irq_device_timer(struct vcpu *v, uint64_t now);
 
 /* The vectors the I/O APIC routes level-triggered, for APIC

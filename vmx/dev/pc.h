@@ -19,6 +19,7 @@
 #include "vmx/dev/hpet.h"
 #include "vmx/dev/pic.h"
 #include "vmx/dev/pit.h"
+#include "vmx/dev/rtc.h"
 #include "vmx/dev/uart.h"
 
 struct pc_devices {
@@ -28,6 +29,7 @@ struct pc_devices {
     struct fw_cfg fw_cfg;
     struct acpi_pm1 pm1;        /* the ACPI PM block's PM1 registers (0x600-0x605) */
     struct vhpet hpet;          /* a Linux guest's HPET (devices_acpi_platform) */
+    struct vrtc rtc;            /* a Linux guest's RTC and CMOS RAM (0x70/0x71) */
     uint32_t pci_address;       /* 0xcf8: the configuration address */
     uint8_t reset_control;      /* 0xcf9: bit 1 (hard reset) kept */
     uint8_t port92;             /* 0x92: bit 1 is A20 (always on here) */

@@ -1,11 +1,14 @@
-/* The ports of the PIC pair, the PIT with port 0x61, and fw_cfg, and
- * the HPET's page: the pure device models (pic.c, pit.c, fw_cfg.c,
- * hpet.c) over the guest's own state (g->pc), with the PIT's and the
- * HPET's clocks taken from the TSC. The pair and writes
+/* The ports of the PIC pair, the PIT with port 0x61, fw_cfg and the RTC,
+ * and the HPET's page: the pure device models (pic.c, pit.c, fw_cfg.c,
+ * rtc.c, hpet.c) over the guest's own state (g->pc), with their clocks
+ * taken from the TSC. The pair and writes
  * to the PIT move interrupts: under the guest's interrupt lock
  * (vmx/dev/irq.h). */
 #include "arch/x86/cpu.h"
 #include "arch/x86/tsc.h"
+#include "drivers/cmos.h"
+#include "kernel/log.h"
+#include "kernel/spinlock.h"
 #include "vmx/dev/devices.h"
 #include "vmx/dev/irq.h"
 
@@ -102,4 +105,55 @@ bool hpet_mmio(struct vcpu *v, uint64_t offset, unsigned size, bool write, uint6
     else
         *val = vhpet_read(h, (unsigned)offset, size, now);
     return true;
+}
+
+static uint8_t rtc_byte(struct guest *g, uint16_t port, bool in, uint8_t val)
+{
+    uint64_t now = rtc_ticks(rdtsc(), tsc_hz);
+    if (in)
+        return vrtc_read(&g->pc.rtc, port - RTC_PORT, now);
+    vrtc_write(&g->pc.rtc, port - RTC_PORT, val, now);
+    return 0;
+}
+
+/* Every access under the interrupt lock: reading register C lowers IRQ
+ * 8, writing B may raise it, and either moves the RTC's next event. */
+int rtc_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val)
+{
+    struct guest *g = v->guest;
+    spin_lock(&g->irq.lock);
+    int r = pio_bytes(v, port, size, in, val, RTC_PORT, RTC_PORT + 1, rtc_byte);
+    irq_rtc_changed(g, v);
+    spin_unlock(&g->irq.lock);
+    return r;
+}
+
+/* The host's RTC, as Linux's mc146818_get_time reads one: outside an
+ * update (UIP clear before and after, the seconds the same), the time
+ * registers in the format its register B gives. One reader at a time:
+ * the index port is shared (guests restart on any CPU). A host whose RTC
+ * never reads steady (none there: all ones) gives 1970. */
+int64_t host_rtc_seconds(void)
+{
+    static struct spinlock lock;
+    uint8_t regs[10] = { 0 }, century = 0, b = 0;
+    bool steady = false;
+    spin_lock(&lock);
+    for (unsigned tries = 0; tries < 10000 && !steady; tries++) {
+        if (cmos_read(RTC_REG_A) & RTC_A_UIP)
+            continue;
+        for (uint8_t i = 0; i < 10; i++)
+            regs[i] = cmos_read(i);
+        century = cmos_read(RTC_CENTURY);
+        b = cmos_read(RTC_REG_B);
+        steady = !(cmos_read(RTC_REG_A) & RTC_A_UIP) &&
+                 cmos_read(RTC_SECONDS) == regs[RTC_SECONDS];
+    }
+    spin_unlock(&lock);
+    if (!steady) {
+        log_warn("RTC: the host's does not read steady (UIP stays set): guests' clocks start "
+                 "at 1970-01-01");
+        return 0;
+    }
+    return rtc_regs_to_unix(regs, century, b);
 }
