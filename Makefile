@@ -33,7 +33,26 @@ ifeq ($(origin GUESTS),file)
 GUESTS  :=
 endif
 endif
+# GUEST=linux: 'make run' boots a Linux guest instead (docs/linux.md): Debian's
+# cloud kernel and a busybox initramfs that scripts/linux.sh fetches into
+# build/linux/, or LINUX_KERNEL and LINUX_INITRD of your own, with CPUS
+# vCPUs, LINUX_MEM MiB and LINUX_APPEND as its command line, and the
+# console's input focus on it.
+GUEST   ?=
+LINUX_KERNEL ?= $(BUILD)/linux/vmlinuz
+LINUX_INITRD ?= $(BUILD)/linux/initramfs.cpio.gz
+LINUX_MEM    ?= 256
+LINUX_APPEND ?= console=ttyS0 panic=-1
+ifeq ($(GUEST),linux)
+ifeq ($(origin GUESTS),file)
+GUESTS  :=
+endif
+ifeq ($(origin MEM),file)
+MEM     := $(shell echo $$(($(LINUX_MEM) + 256)))
+endif
+endif
 # Through the environment, so that their quotes reach scripts/run.sh intact.
+export LINUX_APPEND
 export APPEND MODULES KERNEL_OPTIONS
 
 # V=1 shows every command.
@@ -161,14 +180,22 @@ unit: $(UNIT_TESTS)
 deps:
 	scripts/setup.sh
 
-run: deps all
+run: deps all $(if $(filter linux,$(GUEST)),linux)
 	scripts/run.sh $(if $(filter 1,$(BARE)),--emu qemu --bare,--emu $(EMU)) --cpus $(CPUS) \
-	    --mem $(MEM) --timeout $(TIMEOUT) --cmdline "$(CMDLINE)" $(if $(filter 1,$(UEFI)),--uefi) \
+	    --mem $(MEM) --timeout $(TIMEOUT) --cmdline "$(if $(filter linux,$(GUEST)),focus=linux )$(CMDLINE)" \
+	    $(if $(filter 1,$(UEFI)),--uefi) $$([ -t 0 ] && echo --interactive) \
 	    $(foreach g,$(GUESTS),--guest $(g)) \
+	    $(if $(filter linux,$(GUEST)),--module "$(LINUX_KERNEL)=name=linux mem=$(LINUX_MEM) cpus=$(CPUS) -- $$LINUX_APPEND" \
+	        --module "$(LINUX_INITRD)=for=linux") \
 	    $(if $(KERNEL),--kernel "$(KERNEL)" --append "$$APPEND" --initrd "$$MODULES" \
 	        --kernel-options "$(if $(findstring cpus=,$(KERNEL_OPTIONS)),,cpus=$(CPUS) )$$KERNEL_OPTIONS")
 
-test: deps all unit
+# Debian's kernel and busybox, fetched once (apt-get download), and the
+# initramfs: build/linux/ (scripts/linux.sh).
+linux:
+	scripts/linux.sh
+
+test: deps all unit linux
 	tests/run.sh
 
 # Install for GRUB (docs/hardware.md): /boot/keel.elf, the GUESTS under
@@ -252,6 +279,6 @@ help:
 	@echo "  V=1                  show every build command"
 
 FORCE:
-.PHONY: all iso guests unit deps run test install uninstall bench soak fuzz clean help FORCE
+.PHONY: all iso guests unit deps run test linux install uninstall bench soak fuzz clean help FORCE
 
 -include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)

@@ -102,8 +102,16 @@ ports:
     mov dx, 0xcfc
     mov eax, 0xb001
     out dx, eax
-    cmp ebx, 0xffffffff
-    CHECK e, "PCI configuration: no device at 0:0.0, writes dropped"
+    mov dx, 0xcf8
+    mov eax, 0x80000004
+    out dx, eax
+    mov dx, 0xcfc
+    in eax, dx                  ; the command register: still 0
+    cmp ebx, 0x12378086
+    jne .pci_bad
+    test eax, eax
+.pci_bad:
+    CHECK e, "PCI configuration: the host bridge at 0:0.0, writes dropped"
     ; ACPI: Bochs' PM block (0xb000) is not the guest's; its own is at
     ; 0x600 (S5 there is SLP_TYP 7: acpi-s5 in hostile-cpu)
     mov dx, 0xb004

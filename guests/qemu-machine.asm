@@ -225,8 +225,15 @@ start:
     out dx, eax
     mov dx, 0xcfc
     in eax, dx
+    cmp eax, 0x12378086
+    CHECK e, "PCI configuration: a host bridge at 0:0.0 (8086:1237)"
+    mov dx, 0xcf8
+    mov eax, 0x80000800         ; device 1
+    out dx, eax
+    mov dx, 0xcfc
+    in eax, dx
     cmp eax, 0xffffffff
-    CHECK e, "PCI configuration data reads all ones (no device)"
+    CHECK e, "PCI configuration: no device at 0:1.0 (reads all ones)"
 
     mov al, 0x55
     out 0x80, al

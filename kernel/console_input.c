@@ -76,6 +76,10 @@ void console_input_start(void)
             log_warn("focus=%s: no guest of that name: input goes to the monitor", want);
     }
     started = true;
+    if (target == FOCUS_MONITOR) {     /* the default: a line less at boot */
+        focus.target = FOCUS_MONITOR;
+        return;
+    }
     set_focus(target, false);
 }
 

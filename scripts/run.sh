@@ -48,7 +48,7 @@
 #                          tests append to it); COM1 becomes a TCP socket that
 #                          run.sh connects to, its output still in the log
 #     --interactive        type into COM1 from this terminal (raw: every key goes
-#                          to Keel; Ctrl-] stops the emulator)
+#                          to Keel; Ctrl-] stops the emulator); no --timeout
 #     --quiet              do not copy the serial log to the terminal
 #     --expect-halt REGEX  once the log has a line matching REGEX, check
 #                          that the machine stays halted for a second, then
@@ -297,7 +297,7 @@ fi
 rc=0
 waited=0
 while kill -0 "$pid" 2>/dev/null; do
-  if (( waited >= timeout * 10 )); then
+  if (( interactive == 0 && waited >= timeout * 10 )); then
     kill -- -"$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     pid=

@@ -79,6 +79,10 @@ int kbc_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val)
 /* POST port 0x80, PCI configuration 0xcf8-0xcff (platform_ports.c) */
 #define POST_PORT          0x80
 #define PCI_CONFIG_ADDRESS 0xcf8
+#define PCI_CONFIG_DATA    0xcfc
+/* The configuration dword at a 0xcf8 address: the host bridge at 00:00.0
+ * (platform_ports.c), all ones elsewhere. Pure. */
+uint32_t pci_config_dword(uint32_t address);
 int post_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val);
 int pci_config_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val);
 
