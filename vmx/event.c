@@ -6,6 +6,7 @@
 #include "arch/x86/cpu.h"
 #include "kernel/log.h"
 #include "vmx/event.h"
+#include "arch/x86/lapic.h"
 #include "vmx/exit.h"
 #include "vmx/vapic.h"
 #include "vmx/dev/vlapic.h"
@@ -220,6 +221,9 @@ static void arm_timer(struct vcpu *v)
                 vmx_preemption_timer_value(d && wait < vcpu_watchdog_ticks() ? wait
                                                                              : vcpu_watchdog_ticks(),
                                            v->preempt_shift));
+    } else if (vmx_host_timer) {         /* the local APIC timer stands in (vmx.h) */
+        uint64_t now = rdtsc(), watchdog = now + vcpu_watchdog_ticks();
+        lapic_timer_at(d && d < watchdog ? (d > now ? d : now) : watchdog);
     }
 }
 

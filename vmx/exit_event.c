@@ -66,6 +66,8 @@ enum exit_action exit_external_interrupt(struct vcpu *v)
         uint32_t vector = INTR_INFO_VECTOR((uint32_t)vmread(VMCS_VM_EXIT_INTR_INFO));
         if (vector != LAPIC_SPURIOUS_VECTOR)
             lapic_eoi();
+        if (vector == LAPIC_TIMER_VECTOR)    /* no VMX-preemption timer: its stand-in */
+            return exit_preemption_timer(v);
     } else {
         asm volatile("sti; nop; cli" ::: "memory");     /* let the IDT take it */
     }

@@ -12,6 +12,7 @@
 #include "vmx/dev/devices.h"
 #include "vmx/entry_check.h"
 #include "vmx/event.h"
+#include "arch/x86/lapic.h"
 #include "vmx/spec_ctrl.h"
 #include "vmx/exit.h"
 #include "vmx/vapic.h"
@@ -149,10 +150,10 @@ void vcpu_run(struct vcpu *v)
         write_dr(i, v->dr[i]);          /* the guest's breakpoints (vmx/exit_cr.c) */
     __atomic_store_n(&cpu->vcpu, v, __ATOMIC_SEQ_CST);    /* kicks reach it from now on */
     v->preempt_shift = vmx_cpu_caps[this_cpu_id()].msr[VMXCAP_MISC] & 0x1f;
-    bool timer = vmx_has_preemption_timer();
+    bool timer = vmx_has_preemption_timer() || vmx_host_timer;
     if (!timer && v->index == 0)
-        log_warn("guest %s: no VMX-preemption timer on this CPU: no time budget, no APIC "
-                 "timer", g->cfg.name);
+        log_warn("guest %s: no VMX-preemption timer and no TSC-deadline APIC timer on this "
+                 "CPU: no time budget, no APIC timer", g->cfg.name);
     for (bool first = true;; first = false) {
         if (v->activity == VCPU_WAIT_FOR_SIPI) {
             if (!wait_for_sipi(v))
@@ -184,6 +185,8 @@ void vcpu_run(struct vcpu *v)
             break;                          /* the guest ended (not an INIT) */
     }
     vcpu_unmark_stuck(v);
+    if (vmx_host_timer)
+        lapic_timer_at(0);              /* nothing more to time for it */
     guest_console_flush(g);
     vmclear(v->vmcs);
     scrub_cpu_state(g, cpu);

@@ -5,6 +5,7 @@
  *   each CPU: hardware_enable (VMXON)
  * and vmx_shutdown: hardware_disable (VMXOFF) on each. */
 #include "vmx/vmx.h"
+#include "arch/x86/lapic.h"
 #include "drivers/platform.h"
 #include "kernel/lib/string.h"
 #include "kernel/log.h"
@@ -19,6 +20,7 @@
 #include "vmx/spec_ctrl.h"
 
 struct vmcs_config vmcs_config;
+bool vmx_host_timer;
 struct vmx_msrs vmx_cpu_caps[CPUS_MAX];
 
 /* vmx=dump: each line with the CPU it describes, for scripts/vmx-fixture.sh. */
@@ -144,6 +146,15 @@ void vmx_init(bool report)
     nested_report(n);
     if (!n)
         boot_fail("vmx", "no CPU has what Keel requires of VMX (see above)");
+    if (keel_options.test == SELFTEST_NO_PREEMPTION_TIMER) {
+        vmcs_config.ctl[VMX_PIN] &= ~VMX_PIN_PREEMPTION_TIMER;
+        vmcs_config.ctl[VMX_EXIT] &= ~VMX_EXIT_SAVE_PREEMPT_TIMER;
+        log_info("VMX: test=no-preemption-timer: the VMX-preemption timer is not used");
+    }
+    vmx_host_timer = !vmx_has_preemption_timer() && lapic_has_tsc_deadline();
+    if (vmx_host_timer)
+        log_info("VMX: no VMX-preemption timer: each CPU's local APIC timer (TSC-deadline "
+                 "mode) bounds its guests' runs instead");
     const struct vmcs_config *c = &vmcs_config;
     log_info("VMX: one configuration for %u of %u CPUs: pin 0x%08x, proc 0x%08x, proc2 0x%08x, "
              "exit 0x%08x, entry 0x%08x, EPT/VPID 0x%llx", n, cpu_count, c->ctl[VMX_PIN],

@@ -22,6 +22,12 @@ static inline bool vmx_has_preemption_timer(void)
            (vmcs_config.ctl[VMX_EXIT] & VMX_EXIT_SAVE_PREEMPT_TIMER);
 }
 
+/* Without it, the local APIC timer in TSC-deadline mode takes its place
+ * where the CPUs have that (arch/x86/lapic.h): it fires at the nearest
+ * deadline, an external-interrupt exit that runs the same checks as the
+ * VMX-preemption timer's exit (exit_host_timer). Set once at vmx_init. */
+extern bool vmx_host_timer;
+
 /* Invalidate what the CPU cached of one VPID's linear translations (a
  * guest's paging change that Keel emulates): single-context INVVPID where
  * every CPU has it, else all-context (required). */

@@ -77,8 +77,9 @@ void trap_dispatch(struct trap_frame *f)
                  (unsigned long long)f->rip);
         return;
     }
-    if (f->vector == LAPIC_CALL_VECTOR || f->vector == LAPIC_KICK_VECTOR) {
-        lapic_eoi();            /* the idle loop looks in the mailbox */
+    if (f->vector == LAPIC_CALL_VECTOR || f->vector == LAPIC_KICK_VECTOR ||
+        f->vector == LAPIC_TIMER_VECTOR) {
+        lapic_eoi();            /* the idle loop looks in the mailbox; a late timer: nothing */
         return;
     }
     if (f->vector == LAPIC_SPURIOUS_VECTOR)

@@ -113,3 +113,18 @@ void lapic_eoi(void)
 {
     lapic_write(LAPIC_EOI, 0);
 }
+
+#define LAPIC_LVT_TIMER 0x320
+#define LVT_TIMER_TSC_DEADLINE (2u << 17)
+
+bool lapic_has_tsc_deadline(void)
+{
+    return cpuid(1, 0).ecx & X86_FEATURE_TSC_DEADLINE_ECX;
+}
+
+void lapic_timer_at(uint64_t tsc)
+{
+    /* The mode first: a deadline written in another mode is ignored. */
+    lapic_write(LAPIC_LVT_TIMER, LVT_TIMER_TSC_DEADLINE | LAPIC_TIMER_VECTOR);
+    wrmsr(MSR_IA32_TSC_DEADLINE, tsc);
+}

@@ -54,6 +54,7 @@
 #define X86_FEATURE_VMX_ECX        (1u << 5)
 #define X86_FEATURE_SMX_ECX        (1u << 6)
 #define X86_FEATURE_X2APIC_ECX     (1u << 21)
+#define X86_FEATURE_TSC_DEADLINE_ECX (1u << 24)
 #define X86_FEATURE_XSAVE_ECX      (1u << 26)
 #define X86_FEATURE_HYPERVISOR_ECX (1u << 31)
 
