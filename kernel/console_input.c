@@ -76,6 +76,7 @@ void console_input_start(void)
             log_warn("focus=%s: no guest of that name: input goes to the monitor", want);
     }
     started = true;
+    console_poll_due = 0;
     if (target == FOCUS_MONITOR) {     /* the default: a line less at boot */
         focus.target = FOCUS_MONITOR;
         return;
@@ -120,10 +121,15 @@ static void take(uint8_t byte)
     held_at = 0;
 }
 
-void console_input_poll(uint64_t now)
+volatile uint64_t console_poll_due = UINT64_MAX;     /* none before the guests start */
+
+void console_input_poll_now(uint64_t now)
 {
     if (!started || !spin_trylock(&poll_lock))
         return;
+    console_poll_due = now + tsc_hz / 1000 * CONSOLE_POLL_MS;
+    if (console_hot_until && now > console_hot_until)
+        console_hot_until = 0;
     for (unsigned i = 0; i < POLL_BYTES_MAX && give_held(); i++) {
         int c = console_getc();
         if (c < 0)

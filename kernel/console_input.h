@@ -14,7 +14,9 @@
  * writes its console output as it comes (vmx/dev/console.c). */
 extern volatile int console_focus;
 
-/* Until this TSC value, poll often (a key came in). */
+/* Until this TSC value, poll often (a key came in); 0 when not (the poll
+ * clears it once it has passed), so that the watchdog's choice costs one
+ * load (vmx/event.h). */
 extern volatile uint64_t console_hot_until;
 
 /* Before the guests run: the focus from focus= (docs/options.md), and the
@@ -22,8 +24,17 @@ extern volatile uint64_t console_hot_until;
 void console_input_start(void);
 
 /* Read what has been typed and pass it on; returns at once when another
- * CPU is at it. `now` is the TSC. */
-void console_input_poll(uint64_t now);
+ * CPU is at it, or when the last poll was less than CONSOLE_POLL_MS ago
+ * (a timer exit can come every few microseconds: the check is two
+ * instructions). `now` is the TSC. */
+#define CONSOLE_POLL_MS 1
+extern volatile uint64_t console_poll_due;
+void console_input_poll_now(uint64_t now);
+static inline void console_input_poll(uint64_t now)
+{
+    if (__builtin_expect(now >= console_poll_due, 0))
+        console_input_poll_now(now);
+}
 
 /* The focus moved (Ctrl-A three times, or the monitor's commands): say so,
  * and show the monitor's prompt if `prompt` and the monitor has it. */

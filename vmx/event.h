@@ -68,12 +68,11 @@ static inline void event_save_vectoring(struct vcpu *v)
  * the console is polled on these exits (kernel/console_input.h). */
 #define VCPU_WATCHDOG_HOT_MS 1
 #define VCPU_WATCHDOG_MS 100
+/* The two in TSC ticks (vcpu_cpu_prepare sets them once the TSC is known). */
+extern uint64_t vcpu_watchdog_cold, vcpu_watchdog_hot;
 static inline uint64_t vcpu_watchdog_ticks(void)
 {
-    uint64_t hot = console_hot_until;
-    if (__builtin_expect(hot != 0, 0) && hot > rdtsc())
-        return tsc_hz / 1000 * VCPU_WATCHDOG_HOT_MS;
-    return tsc_hz / 1000 * VCPU_WATCHDOG_MS;
+    return __builtin_expect(console_hot_until != 0, 0) ? vcpu_watchdog_hot : vcpu_watchdog_cold;
 }
 
 /* The pre-entry step (vmx_handle_exit calls it when v->requests is set):

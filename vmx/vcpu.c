@@ -57,8 +57,12 @@ static void scrub_cpu_state(const struct guest *g, struct percpu *cpu)
     }
 }
 
+uint64_t vcpu_watchdog_cold, vcpu_watchdog_hot;
+
 void vcpu_cpu_prepare(struct percpu *cpu)
 {
+    vcpu_watchdog_cold = tsc_hz / 1000 * VCPU_WATCHDOG_MS;
+    vcpu_watchdog_hot = tsc_hz / 1000 * VCPU_WATCHDOG_HOT_MS;
     if (!cpu->xsave_init) {
         cpu->xsave_init = mm_alloc_frames(XSAVE_AREA_FRAMES, FRAME_SIZE);
         *(uint32_t *)(uintptr_t)(cpu->xsave_init + FXSAVE_MXCSR_OFFSET) = MXCSR_DEFAULT;
