@@ -97,8 +97,15 @@ static bool give_held(void)
             held.n = 0;         /* nobody to read it: dropped */
             break;
         }
-        if (!vuart_input(g, held.bytes[held_at]))
-            return false;
+        if (!vuart_input(g, held.bytes[held_at])) {
+            if (!g->paused)
+                return false;
+            /* A guest the monitor paused reads nothing until resumed:
+             * what its receiver cannot hold is dropped, so that the
+             * console is still read (Ctrl-A, then 'resume'). */
+            held.n = 0;
+            break;
+        }
         held_at++;
     }
     held.n = held_at = 0;

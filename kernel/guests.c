@@ -275,15 +275,33 @@ unsigned guests_create(const struct boot_info *bi)
     return guest_count;
 }
 
+/* Set by guests_stop_all: Keel is ending, no guest restarts. */
+static volatile bool guests_ending;
+
+void guests_stop_all(const char *why)
+{
+    guests_ending = true;
+    for (unsigned i = 0; i < guest_count; i++)
+        guest_stop(&guests[i], "%s", why);
+}
+
 /* Does the guest's restart policy (restart=) ask for another run? A guest
  * that Keel stopped (a triple fault, a reset, a fatal exit, its time
  * budget) restarts with on-crash or always; one that exited, only with
- * always; never more than its limit, and never while Keel itself stops. */
-static bool restart_due(struct guest *g)
+ * always; never more than its limit, and never while Keel itself stops.
+ * The monitor's kill and restart override the policy once. */
+static bool restart_due(struct guest *g, bool *asked)
 {
     const struct guest_config *c = &g->cfg;
     bool crashed = g->state == GUEST_STOPPED, exited = g->state == GUEST_EXITED;
-    if (smp_stopping || c->restart == RESTART_NEVER || !(crashed || exited) ||
+    int override = __atomic_exchange_n(&g->restart_override, GUEST_RESTART_POLICY,
+                                       __ATOMIC_ACQ_REL);
+    *asked = override == GUEST_RESTART_ONCE;
+    if (smp_stopping || guests_ending || override == GUEST_RESTART_NOT)
+        return false;
+    if (*asked)
+        return true;
+    if (c->restart == RESTART_NEVER || !(crashed || exited) ||
         (exited && c->restart != RESTART_ALWAYS))
         return false;
     if (g->restarts >= c->restart_max) {
@@ -302,15 +320,20 @@ static bool run_again(struct guest *g)
 {
     unsigned gen = __atomic_load_n(&g->generation, __ATOMIC_ACQUIRE);
     if (__atomic_add_fetch(&g->vcpus_out, 1, __ATOMIC_ACQ_REL) == g->vcpu_count) {
-        if (restart_due(g)) {
+        bool asked;
+        if (restart_due(g, &asked)) {
             char why[sizeof(g->why)];
             if (g->state == GUEST_STOPPED)
                 ksnprintf(why, sizeof(why), "it stopped: %s", g->why);
             else
                 ksnprintf(why, sizeof(why), "it exited with status %u", g->exit_status);
             g->restarts++;
-            log_info("guest %s: restarting (%u of %u): %s", g->cfg.name, g->restarts,
-                     g->cfg.restart_max, why);
+            if (asked)
+                log_info("guest %s: restarting, as the monitor asked", g->cfg.name);
+            else
+                log_info("guest %s: restarting (%u of %u): %s", g->cfg.name, g->restarts,
+                         g->cfg.restart_max, why);
+            g->paused = false;      /* the monitor's pause was the last run's */
             if (guest_restart(g)) {
                 __atomic_store_n(&g->generation, gen + 1, __ATOMIC_RELEASE);
                 return true;

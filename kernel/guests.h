@@ -22,6 +22,10 @@ void guests_run(void);
  * did not start, a module for no guest). */
 enum keel_status guests_summary(void);
 
+/* Keel's end from the monitor (poweroff, reboot): every guest stopped
+ * with `why`, none restarted; guests_run then returns as usual. */
+void guests_stop_all(const char *why);
+
 /* The guests, for the monitor and the console's input focus. */
 struct guest;
 unsigned guests_count(void);

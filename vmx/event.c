@@ -5,6 +5,7 @@
  * Exits During Event Delivery", "Interrupt-Window Exiting". */
 #include "arch/x86/cpu.h"
 #include "kernel/log.h"
+#include "kernel/smp.h"
 #include "vmx/event.h"
 #include "arch/x86/lapic.h"
 #include "vmx/exit.h"
@@ -227,14 +228,63 @@ static void arm_timer(struct vcpu *v)
     }
 }
 
+void vcpu_snapshot_take(struct vcpu *v)
+{
+    struct vcpu_snapshot *s = __atomic_exchange_n(&v->snapshot, NULL, __ATOMIC_ACQUIRE);
+    if (!s)
+        return;
+    s->regs = v->regs;
+    vmcs_read_image(&s->vmcs);
+    s->activity = v->activity;
+    __atomic_store_n(&s->done, true, __ATOMIC_RELEASE);
+}
+
+/* The monitor's requests (kernel/monitor_vcpu.c, monitor_control.c), out
+ * of line: the snapshot, and the pause: wait here, outside the guest and
+ * holding no lock, until resumed or stopped, meanwhile answering
+ * snapshots and polling the console (a paused guest's CPUs may be the
+ * only ones left to read `resume`; the monitor reads this vCPU directly
+ * then). Returns the requests left to act on, those that came during the
+ * pause with them. */
+static __attribute__((noinline)) uint32_t monitor_requests(struct vcpu *v, uint32_t req)
+{
+    struct guest *g = v->guest;
+    if (req & VCPU_REQ_SNAPSHOT)
+        vcpu_snapshot_take(v);
+    if (!(req & VCPU_REQ_PAUSE) || (req & VCPU_REQ_STOP))
+        return req;
+    __atomic_add_fetch(&g->vcpus_paused, 1, __ATOMIC_SEQ_CST);
+    while (__atomic_load_n(&g->paused, __ATOMIC_ACQUIRE) &&
+           !(__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) & VCPU_REQ_STOP)) {
+        if (__atomic_fetch_and(&v->requests, ~VCPU_REQ_SNAPSHOT, __ATOMIC_ACQUIRE) &
+            VCPU_REQ_SNAPSHOT)
+            vcpu_snapshot_take(v);
+        console_input_poll(rdtsc());
+        smp_poll_call();
+        cpu_relax();
+    }
+    __atomic_sub_fetch(&g->vcpus_paused, 1, __ATOMIC_SEQ_CST);
+    uint32_t more = __atomic_exchange_n(&v->requests, 0, __ATOMIC_ACQUIRE);
+    if (more & VCPU_REQ_SNAPSHOT)
+        vcpu_snapshot_take(v);
+    if (more & VCPU_REQ_PAUSE)          /* paused again meanwhile: at the next exit */
+        vcpu_request_self(v, VCPU_REQ_PAUSE);
+    return (req | more) & ~(VCPU_REQ_PAUSE | VCPU_REQ_SNAPSHOT);
+}
+
 int vcpu_pre_entry(struct vcpu *v, int act)
 {
     if (act == EXIT_STOP)
         return act;
     uint32_t req = __atomic_exchange_n(&v->requests, 0, __ATOMIC_ACQUIRE);
-    if (req & VCPU_REQ_STOP) {
-        vcpu_request_self(v, VCPU_REQ_STOP);    /* vcpu_run looks at it */
-        return EXIT_STOP;
+    /* One test, as before the monitor's bits: they share STOP's branch. */
+    if (__builtin_expect(req & (VCPU_REQ_STOP | VCPU_REQ_MONITOR), 0)) {
+        if (req & VCPU_REQ_MONITOR)
+            req = monitor_requests(v, req);
+        if (req & VCPU_REQ_STOP) {
+            vcpu_request_self(v, VCPU_REQ_STOP);    /* vcpu_run looks at it */
+            return EXIT_STOP;
+        }
     }
     if (req & VCPU_REQ_INIT) {
         /* INIT: the APIC resets (keeping its mode), pending events go, the

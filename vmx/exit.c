@@ -182,13 +182,21 @@ enum exit_action vmx_handle_exit(struct vcpu *v)
     return dispatch(v, reason);
 }
 
+void vmcs_read_image(struct vmcs_image *img)
+{
+    for (unsigned k = 0; k < vmcs_field_count && k < VMCS_IMAGE_FIELDS; k++) {
+        img->set[k] = vmread_ok(vmcs_fields[k].encoding, &img->val[k]);
+        if (!img->set[k])
+            img->val[k] = 0;
+    }
+}
+
 /* What the software checks say of the VMCS as it is now. */
 static void explain_failed_entry(void)
 {
     /* The CPU's own scratch image: CPUs may fail at once. */
     struct vmcs_image *i = this_cpu()->vmcs_image;
-    for (unsigned k = 0; k < vmcs_field_count && k < VMCS_IMAGE_FIELDS; k++)
-        i->set[k] = vmread_ok(vmcs_fields[k].encoding, &i->val[k]);
+    vmcs_read_image(i);
     struct entry_check_failure f;
     if (vmentry_check(i, &vmx_cpu_caps[this_cpu_id()], &f))
         log_dump("software VM-entry checks: none fails (a check Keel does not make yet)");

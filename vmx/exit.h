@@ -34,6 +34,10 @@ enum exit_action mmio_emulate(struct vcpu *v, uint64_t gpa, const struct mmio_ra
  * entry). */
 void vmcs_dump(const char *why);
 
+/* Every field of the current VMCS into `img` (set[] false, value 0,
+ * for one this CPU lacks: VMREAD failed). */
+void vmcs_read_image(struct vmcs_image *img);
+
 /* Event injection: vmx/event.h */
 #include "vmx/event.h"
 

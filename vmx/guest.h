@@ -20,6 +20,7 @@
 #include "vmx/exit_reason.h"
 #include "vmx/msr_policy.h"
 #include "vmx/vcpu_start.h"
+#include "vmx/vmcs_image.h"
 #include "vmx/vmx_ops.h"
 
 /* The XSAVE components a guest may enable with XSETBV: those whose rules
@@ -30,6 +31,10 @@
 
 enum guest_state { GUEST_CREATED, GUEST_RUNNING, GUEST_EXITED, GUEST_STOPPED };
 
+/* What the monitor said of the guest's next end (kill, restart): it
+ * overrides restart= once (kernel/guests.c, run_again). */
+enum guest_restart_override { GUEST_RESTART_POLICY, GUEST_RESTART_ONCE, GUEST_RESTART_NOT };
+
 /* Requests to a vCPU from its own or another CPU (KVM kvm_make_request):
  * bits of vcpu.requests, acted on in the pre-entry step (vmx/event.c). */
 #define VCPU_REQ_STOP   (1u << 0)   /* the guest has ended: leave */
@@ -38,6 +43,11 @@ enum guest_state { GUEST_CREATED, GUEST_RUNNING, GUEST_EXITED, GUEST_STOPPED };
 #define VCPU_REQ_INIT   (1u << 3)   /* INIT: reset, wait for SIPI */
 #define VCPU_REQ_SIPI   (1u << 4)   /* SIPI (vector in sipi_vector) */
 #define VCPU_REQ_TIMER  (1u << 5)   /* a deadline changed: re-arm the timer */
+/* From Keel's monitor (kernel/monitor_*.c), acted on in the pre-entry
+ * step's out-of-line part (never on the common exit path): */
+#define VCPU_REQ_SNAPSHOT (1u << 6) /* copy registers and VMCS into vcpu.snapshot */
+#define VCPU_REQ_PAUSE  (1u << 7)   /* wait in Keel while guest.paused */
+#define VCPU_REQ_MONITOR (VCPU_REQ_SNAPSHOT | VCPU_REQ_PAUSE)
 
 /* The last MMIO instruction decoded (vmx/mmio.c). */
 #include "vmx/insn_decode.h"
@@ -46,6 +56,16 @@ struct mmio_cache {
     uint64_t rip, cr3, cs_ar;
     uint8_t bytes[16];              /* INSN_MAX_LEN of them, padded */
     struct insn in;
+};
+
+/* A vCPU's state as the monitor shows it (regs, vmcs, vmem): read on the
+ * CPU that owns the VMCS (vcpu_snapshot_take), into a buffer the monitor
+ * owns. */
+struct vcpu_snapshot {
+    struct guest_regs regs;
+    struct vmcs_image vmcs;         /* every field; set[] false: the CPU lacks it */
+    enum vcpu_activity activity;
+    volatile bool done;             /* the copy is complete */
 };
 
 struct vcpu {
@@ -84,6 +104,9 @@ struct vcpu {
     volatile uint8_t irq_work;      /* IRQ_WORK_*: for the pre-entry step (vapic_sync) */
     bool level_seen;                /* a level-triggered vector was accepted: EOIs look at TMR */
     uint64_t device_deadline;       /* TSC of the PIT's next interrupt (vCPU 0); 0: none */
+    /* VCPU_REQ_SNAPSHOT: where to copy; the copy takes it (NULL again), so
+     * that a monitor that stopped waiting can tell whether it was taken. */
+    struct vcpu_snapshot *volatile snapshot;
 };
 
 /* A port-I/O range of a device model: `io` answers each access (a read
@@ -146,6 +169,11 @@ struct guest {
     unsigned line_len;
     volatile unsigned vcpus_stuck;  /* halted with interrupts off, or waiting for SIPI */
     volatile unsigned ipis_dropped;     /* IPIs aimed outside the guest */
+    /* The monitor's pause (VCPU_REQ_PAUSE): its vCPUs wait in Keel while
+     * `paused` is set; vcpus_paused counts those that do. */
+    volatile bool paused;
+    volatile unsigned vcpus_paused;
+    volatile int8_t restart_override;   /* enum guest_restart_override */
     unsigned vcpu_count;
     struct vcpu vcpus[GUEST_VCPUS_MAX];
 };
@@ -161,6 +189,10 @@ void guest_exit(struct guest *g, uint32_t status, const char *via);
 /* Guest-physical to Keel's pointer, for `len` bytes inside guest RAM; NULL
  * when any byte lies outside it. Guests choose these addresses: check. */
 void *guest_ram(struct guest *g, uint64_t gpa, uint64_t len);
+
+/* A paging-structure entry in guest RAM, for guest_walk (gw_read_fn;
+ * ctx: the guest); vmx/mmio.c. */
+int guest_ram_read_entry(void *ctx, uint64_t gpa, unsigned size, uint64_t *val);
 
 /* Build the guest's memory, EPT, devices, vCPUs from g->cfg, g->image
  * (g->image_kind: Keel's flat image with its start state and long64 page
@@ -182,6 +214,10 @@ void guest_add_mmio(struct guest *g, uint64_t base, uint64_t size, mmio_fn acces
 /* Ask vCPU `v` to act on `req` before its next VM entry: set the bit and
  * kick its CPU out of the guest (KVM kvm_make_request + kvm_vcpu_kick). */
 void vcpu_request(struct vcpu *v, uint32_t req);
+
+/* VCPU_REQ_SNAPSHOT's work, on the vCPU's own CPU with its VMCS current:
+ * copy into v->snapshot (if still there; taking it) and set its done. */
+void vcpu_snapshot_take(struct vcpu *v);
 
 /* Run the vCPU on this CPU until its guest ends. */
 void vcpu_run(struct vcpu *v);

@@ -14,7 +14,7 @@
 #include "vmx/vmcs_fields.h"
 #include "vmx/vmx_ops.h"
 
-static int read_pte(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
+int guest_ram_read_entry(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
 {
     const void *p = guest_ram(ctx, gpa, size);
     if (!p)
@@ -52,8 +52,8 @@ static unsigned fetch(struct vcpu *v, uint8_t *buf, const char **why, const uint
     unsigned got = 0;
     while (got < INSN_MAX_LEN) {
         struct gw_result r;
-        enum gw_status s = guest_walk(&c, la + got, GW_FETCH | (cpl == 3 ? GW_USER : 0), read_pte,
-                                      v->guest, &r);
+        enum gw_status s = guest_walk(&c, la + got, GW_FETCH | (cpl == 3 ? GW_USER : 0),
+                                      guest_ram_read_entry, v->guest, &r);
         if (s != GW_OK) {
             *why = s == GW_FAULT ? "its page is not mapped for execution" :
                    s == GW_NONCANONICAL ? "RIP is not canonical" : "a page table is outside RAM";
