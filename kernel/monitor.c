@@ -6,10 +6,9 @@
 #include "kernel/lib/fmt.h"
 #include "kernel/lib/string.h"
 #include "kernel/log.h"
+#include "kernel/monitor_cmd.h"
+#include "kernel/monitor_format.h"
 #include "kernel/monitor_line.h"
-#include "kernel/percpu.h"
-#include "vmx/exit.h"
-#include "vmx/exit_reason.h"
 #include "vmx/guest.h"
 
 #define MONITOR_OUT_MAX 200
@@ -19,8 +18,7 @@
 static struct monitor_line line;
 static bool prompted;               /* the prompt is on the screen */
 
-static void out(const char *fmt, ...) KEEL_PRINTF(1, 2);
-static void out(const char *fmt, ...)
+void monitor_out(const char *fmt, ...)
 {
     char buf[MONITOR_OUT_MAX];
     va_list ap;
@@ -33,138 +31,88 @@ static void out(const char *fmt, ...)
     log_raw(buf, (size_t)n);
 }
 
+void monitor_report(void *ctx, const char *msg)
+{
+    (void)ctx;
+    monitor_out("%s", msg);
+}
+
 void monitor_prompt(void)
 {
     log_raw("keel> ", 6);
     prompted = true;
 }
 
-static const char *state_name(const struct guest *g)
+const char *monitor_state_name(const struct guest *g)
 {
     switch (g->state) {
     case GUEST_CREATED: return "not started";
-    case GUEST_RUNNING: return "running";
+    case GUEST_RUNNING: return g->paused ? "paused" : "running";
     case GUEST_EXITED: return "exited";
     case GUEST_STOPPED: return "stopped";
     }
     return "?";
 }
 
-static uint64_t vcpu_exits(const struct vcpu *v)
-{
-    uint64_t n = 0;
-    for (unsigned r = 0; r < EXIT_REASON_COUNT; r++)
-        n += v->exits[r];
-    return n;
-}
-
-static struct guest *find_guest(const char *name)
+struct guest *monitor_guest(const char *name)
 {
     for (unsigned i = 0; i < guests_count(); i++)
         if (!strcmp(guest_at(i)->cfg.name, name))
             return guest_at(i);
-    out("no guest '%s' (guests: the names 'guests' lists)", name);
+    monitor_out("no guest '%s' (guests: the names 'guests' lists)", name);
     return NULL;
 }
 
-static void cmd_help(unsigned argc, char **argv);
-
-static void cmd_guests(unsigned argc, char **argv)
+struct vcpu *monitor_vcpu(unsigned argc, char **argv)
 {
-    (void)argc, (void)argv;
-    if (!guests_count())
-        out("no guests");
-    for (unsigned i = 0; i < guests_count(); i++) {
-        struct guest *g = guest_at(i);
-        char cpus_on[64];
-        size_t n = 0;
-        uint64_t exits = 0;
-        cpus_on[0] = '\0';
-        for (unsigned k = 0; k < g->vcpu_count; k++) {
-            exits += vcpu_exits(&g->vcpus[k]);
-            if (n < sizeof(cpus_on))
-                n += (size_t)ksnprintf(cpus_on + n, sizeof(cpus_on) - n, "%scpu%u", k ? "," : "",
-                                       g->vcpus[k].cpu);
-        }
-        char how[200] = "";
-        if (g->state == GUEST_EXITED)
-            ksnprintf(how, sizeof(how), " with status %u", g->exit_status);
-        else if (g->state == GUEST_STOPPED)
-            ksnprintf(how, sizeof(how), ": %s", g->why);
-        out("%-12s %s%s; %u vCPU%s on %s, %llu MiB, %u restart%s, %llu exits", g->cfg.name,
-            state_name(g), how, g->vcpu_count, g->vcpu_count == 1 ? "" : "s", cpus_on,
-            (unsigned long long)(g->cfg.mem >> 20), g->restarts, g->restarts == 1 ? "" : "s",
-            (unsigned long long)exits);
+    struct guest *g = monitor_guest(argv[1]);
+    unsigned k = 0;
+    if (!g)
+        return NULL;
+    if (argc > 2 && !monitor_parse_index(argv[2], g->vcpu_count, &k)) {
+        monitor_out("guest %s has vCPUs 0 to %u: no vCPU '%s'", g->cfg.name, g->vcpu_count - 1,
+                    argv[2]);
+        return NULL;
     }
+    return &g->vcpus[k];
 }
 
-static void cmd_cpus(unsigned argc, char **argv)
-{
-    (void)argc, (void)argv;
-    for (unsigned c = 0; c < cpu_count; c++) {
-        const struct percpu *p = cpus[c];
-        const struct vcpu *v = p->vcpu;
-        char runs[64] = "no guest";
-        uint64_t exits = 0;
-        if (v)
-            ksnprintf(runs, sizeof(runs), "guest %s vCPU %u", v->guest->cfg.name, v->index);
-        for (unsigned i = 0; i < guests_count(); i++)
-            for (unsigned k = 0; k < guest_at(i)->vcpu_count; k++)
-                if (guest_at(i)->vcpus[k].cpu == c)
-                    exits += vcpu_exits(&guest_at(i)->vcpus[k]);
-        out("cpu%u: APIC ID %u, %s, runs %s, %llu exits handled", c, p->apic_id,
-            p->vmx_on ? "VMX root" : "no VMX", runs, (unsigned long long)exits);
-    }
-}
-
-static void cmd_exits(unsigned argc, char **argv)
-{
-    for (unsigned i = 0; i < guests_count(); i++) {
-        struct guest *g = guest_at(i);
-        if (argc > 1 && strcmp(argv[1], g->cfg.name))
-            continue;
-        uint64_t count[EXIT_REASON_COUNT] = { 0 }, total = 0;
-        for (unsigned r = 0; r < EXIT_REASON_COUNT; r++) {
-            for (unsigned k = 0; k < g->vcpu_count; k++)
-                count[r] += g->vcpus[k].exits[r];
-            total += count[r];
-        }
-        out("guest %s: %llu exits", g->cfg.name, (unsigned long long)total);
-        for (;;) {                      /* largest first */
-            unsigned best = EXIT_REASON_COUNT;
-            for (unsigned r = 0; r < EXIT_REASON_COUNT; r++)
-                if (count[r] && (best == EXIT_REASON_COUNT || count[r] > count[best]))
-                    best = r;
-            if (best == EXIT_REASON_COUNT)
-                break;
-            out("  %-22s %llu", exit_reason_name(best), (unsigned long long)count[best]);
-            count[best] = 0;
-        }
-    }
-    if (argc > 1)
-        for (unsigned i = 0; i < guests_count(); i++)
-            if (!strcmp(argv[1], guest_at(i)->cfg.name))
-                return;
-    if (argc > 1)
-        find_guest(argv[1]);
-}
+static MONITOR_COMMAND(help);
 
 static const struct command {
     const char *name, *args, *what;
+    unsigned min_args, max_args;    /* words after the name */
     void (*run)(unsigned argc, char **argv);
 } commands[] = {
-    { "help", "", "this list", cmd_help },
-    { "guests", "", "each guest: state, vCPUs and CPUs, RAM, restarts, exits", cmd_guests },
-    { "cpus", "", "each CPU: APIC ID, VMX, the vCPU it runs, exits handled", cmd_cpus },
-    { "exits", "[guest]", "exits by reason, most first", cmd_exits },
+    { "help", "", "this list", 0, 0, monitor_cmd_help },
+    { "guests", "", "each guest: state, vCPUs and CPUs, RAM, restarts, exits", 0, 0,
+      monitor_cmd_guests },
+    { "cpus", "", "each CPU: APIC ID, VMX, the vCPU it runs, exits handled", 0, 0,
+      monitor_cmd_cpus },
+    { "exits", "[guest]", "exits by reason, most first", 0, 1, monitor_cmd_exits },
+    { "regs", "<guest> [vcpu]", "registers, segments, mode", 1, 2, monitor_cmd_regs },
+    { "vmcs", "<guest> [vcpu]", "every VMCS field by name", 1, 2, monitor_cmd_vmcs },
+    { "mem", "<guest> <gpa> [len]", "guest-physical memory in hex (64 bytes; at most 4096)",
+      2, 3, monitor_cmd_mem },
+    { "vmem", "<guest> <gva> [len]", "the same through vCPU 0's page tables", 2, 3,
+      monitor_cmd_vmem },
+    { "pause", "<guest>", "stop its vCPUs, in Keel, until resume", 1, 1, monitor_cmd_pause },
+    { "resume", "<guest>", "let a paused guest run again", 1, 1, monitor_cmd_resume },
+    { "kill", "<guest>", "stop it for good (no restart)", 1, 1, monitor_cmd_kill },
+    { "restart", "<guest>", "stop it and start it again, whatever restart= says", 1, 1,
+      monitor_cmd_restart },
+    { "vmx", "[dump]", "VMX capabilities and Keel's configuration (dump: the MSRs)", 0, 1,
+      monitor_cmd_vmx },
+    { "reboot", "", "stop every guest, leave VMX, reset the machine", 0, 0, monitor_cmd_reboot },
+    { "poweroff", "", "stop every guest, leave VMX, power off", 0, 0, monitor_cmd_poweroff },
 };
 
-static void cmd_help(unsigned argc, char **argv)
+static MONITOR_COMMAND(help)
 {
     (void)argc, (void)argv;
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        out("  %-7s %-8s %s", commands[i].name, commands[i].args, commands[i].what);
-    out("  Ctrl-A three times moves the input to the next guest's COM1, and back here");
+        monitor_out("  %-8s %-20s %s", commands[i].name, commands[i].args, commands[i].what);
+    monitor_out("  Ctrl-A three times moves the input to the next guest's COM1, and back here");
 }
 
 static void run_line(char *buf)
@@ -173,12 +121,17 @@ static void run_line(char *buf)
     unsigned argc = monitor_split(buf, argv);
     if (!argc)
         return;
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        if (!strcmp(argv[0], commands[i].name)) {
-            commands[i].run(argc, argv);
-            return;
-        }
-    out("unknown command '%s' ('help' lists them)", argv[0]);
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        const struct command *c = &commands[i];
+        if (strcmp(argv[0], c->name))
+            continue;
+        if (argc - 1 < c->min_args || argc - 1 > c->max_args)
+            monitor_out("usage: %s %s", c->name, c->args);
+        else
+            c->run(argc, argv);
+        return;
+    }
+    monitor_out("unknown command '%s' ('help' lists them)", argv[0]);
 }
 
 void monitor_key(uint8_t byte)

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #define MONITOR_LINE_MAX 80
-#define MONITOR_ARGS_MAX 4
+#define MONITOR_ARGS_MAX 6      /* more than any command takes: too many is seen */
 
 struct monitor_line {
     char buf[MONITOR_LINE_MAX + 1];

@@ -70,14 +70,15 @@ TEST(a_long_line_is_cut_at_the_limit)
 
 TEST(split_into_words)
 {
-    char buf[] = "  mem  linux 0x1000\t16 extra more";
+    char buf[] = "  mem  linux 0x1000\t16 extra more most";
     char *argv[MONITOR_ARGS_MAX];
     unsigned n = monitor_split(buf, argv);
-    CHECK_EQ(n, 4u);
+    CHECK_EQ(n, (unsigned)MONITOR_ARGS_MAX);        /* the rest is left: too many anyway */
     CHECK_STR(argv[0], "mem");
     CHECK_STR(argv[1], "linux");
     CHECK_STR(argv[2], "0x1000");
     CHECK_STR(argv[3], "16");
+    CHECK_STR(argv[4], "extra");
     char empty[] = "   ";
     CHECK_EQ(monitor_split(empty, argv), 0u);
 }
