@@ -1,6 +1,7 @@
 ; echo: reads its COM1 by polling (LSR bit 0), writes each byte back, and
 ; on Enter ends the line; the line "quit" ends the guest with status 0.
-; The console tests type into it through Keel's input focus.
+; The console tests type into it through Keel's input focus, and read
+; its line buffer with the monitor's mem command: it is at 0x8100.
 ; module: name=echo mode=real16
 %include "guests/lib/guest.inc"
 
@@ -42,4 +43,5 @@ next:
     xor di, di
     jmp next
 
-line: times LINE_MAX db 0
+    times 0x100 - ($ - $$) db 0     ; (fails to assemble if the code outgrows it)
+line: times LINE_MAX db 0           ; at 0x8100: bochs-console-debug.test reads it
