@@ -54,5 +54,6 @@ void kmain(uint64_t mbi_phys)
     guests_create(&boot_info);                               /* modules -> guests */
     cmos_mark_boot_good();                                   /* bootok=: GRUB's try mode */
     guests_run();                                            /* one vCPU per CPU */
+    bench_report();                                          /* bench=on */
     keel_shutdown(guests_summary());                         /* VMXOFF everywhere */
 }

@@ -3,6 +3,7 @@
  * anything unprintable shown as '.', so that no guest controls the
  * terminal. One line buffer per guest, under the guest's lock: its vCPUs
  * may write at once. */
+#include "kernel/bench.h"
 #include "kernel/console_input.h"
 #include "kernel/log.h"
 #include "kernel/options.h"
@@ -43,6 +44,7 @@ static void putc_focused(struct guest *g, char c)
 
 void guest_console_putc(struct guest *g, char c)
 {
+    bench_console_output(g);            /* bench=on: the first byte's time */
     if ((int)g->index == console_focus) {
         putc_focused(g, c);
         return;
