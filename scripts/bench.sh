@@ -6,6 +6,12 @@
 # apicv=off, and print those rows side by side. The same figures go to
 # build/bench.json. In Bochs the TSC counts instructions, so the figures
 # are instruction counts, exact and repeatable (docs/benchmark.md).
+# In Bochs it then boots Debian's cloud kernel (scripts/linux.sh) to its
+# /init three times, one CPU each: under Keel, under Keel with Linux's
+# string functions as on bare Bochs (clearcpuid=erms,rep_good), and bare
+# (GRUB's `linux`, no Keel), and prints the ticks from the kernel's first
+# instruction to /init, Keel over bare, and Keel's exits until then
+# (docs/benchmark.md, "Linux boot"). BENCH_LINUX=0 leaves them out.
 #   scripts/bench.sh              run in Bochs
 #   scripts/bench.sh --kvm        run nested under QEMU/KVM: figures in cycles
 #   scripts/bench.sh --log FILE [FILE...]
@@ -20,6 +26,9 @@ log=build/bench.log json=build/bench.json host=bochs unit="ticks (Bochs TSC: one
 apic_on_log=build/bench-apic.log apic_off_log=build/bench-apic-off.log
 boot4_log=build/bench-boot4.log
 apic_logs=()
+linux_log=build/bench-linux.log linux_nofs_log=build/bench-linux-nofs.log
+linux_bare_log=build/bench-linux-bare.log linux_dir=build/bench-linux
+linux_ran=0
 
 # run_apic EMU-OPTIONS...: the guest-platform benchmark with and without
 # APIC virtualization (2 CPUs: one per vCPU)
@@ -32,6 +41,102 @@ run_apic() {
       --timeout 180 || { echo "bench: the bench-apic run ${cmdline:+($cmdline) }failed (see $log)" >&2; exit 1; }
     apic_logs+=("$log")
   done
+}
+
+# ---------------------------------------------------------------- Linux boot
+# The kernel and /init of scripts/linux.sh, and the same command line for
+# every run: nothing printed before /init at loglevel=3 (bare Bochs has
+# warnings of its own at 5), the TSC's rate told (Bochs' CPUID says 3.5 GHz,
+# its TSC runs at 100 MHz; under Keel CPUID 15H says so already), the
+# console at the 115200 baud Keel writes at. The initramfs goes to both
+# uncompressed: GRUB's module2 unzips a gzip module for Keel, its initrd
+# does not, and Linux's own inflate would count on one side only.
+linux_kernel=build/linux/vmlinuz linux_cpio=$linux_dir/initramfs.cpio
+linux_append='console=ttyS0,115200 panic=-1 loglevel=3 cryptomgr.notests retbleed=off tsc_early_khz=100000'
+linux_nofs='clearcpuid=erms,rep_good'
+
+linux_prepare() {
+  scripts/linux.sh
+  mkdir -p "$linux_dir"
+  if [[ ! $linux_cpio -nt build/linux/initramfs.cpio.gz ]]; then
+    gzip -dc build/linux/initramfs.cpio.gz > "$linux_cpio.tmp" && mv "$linux_cpio.tmp" "$linux_cpio"
+  fi
+}
+
+# linux_keel LOG [APPEND...]: Linux under Keel (bench=on: Keel notes the
+# TSC at its first VM entry and its exits at its first console byte, the
+# /init's rdtsc line), ended by `poweroff -f` typed at its shell.
+linux_keel() {
+  local log=$1 input=$linux_dir/input rc=0 typist i
+  : > "$input"; : > "$log"
+  ( for ((i = 0; i < 3000; i++)); do
+      if tr -d '\r' < "$log" | grep -q '^~ # '; then printf 'poweroff -f\r' >> "$input"; exit 0; fi
+      sleep 0.1
+    done ) &
+  typist=$!
+  scripts/run.sh --emu bochs --cpus 1 --mem 512 --quiet --log "$log" --input "$input" --timeout 300 \
+    --cmdline 'focus=linux bench=on' \
+    --module "$linux_kernel=name=linux mem=256 -- $linux_append${2:+ $2}" \
+    --module "$linux_cpio=for=linux" || rc=$?
+  kill "$typist" 2>/dev/null || true
+  wait "$typist" 2>/dev/null || true
+  (( rc == 0 )) || { echo "bench: the Linux boot under Keel failed (status $rc; see $log)" >&2; exit 1; }
+}
+
+# linux_bare LOG: the same kernel, initramfs and command line booted by
+# GRUB's `linux` and `initrd` in Bochs with no Keel. Its first instruction
+# (startup_32 at 0x1000000, where GRUB places this relocatable kernel:
+# pref_address) is found with a breakpoint of Bochs' debugger, whose tick
+# count there ("Next at t=") is the TSC: one CPU, and a second breakpoint
+# on /bin/rdtsc's RDTSC checks that the two agree. Stopped once /init runs.
+linux_bare() {
+  local log=$1 iso=$linux_dir/bare.iso entry pid i
+  rm -rf "$linux_dir/iso"; mkdir -p "$linux_dir/iso/boot/grub"
+  cp "$linux_kernel" "$linux_dir/iso/boot/vmlinuz"
+  cp "$linux_cpio" "$linux_dir/iso/boot/initrd"
+  cat > "$linux_dir/iso/boot/grub/grub.cfg" <<CFG
+set timeout=0
+menuentry linux {
+    linux /boot/vmlinuz $linux_append
+    initrd /boot/initrd
+    boot
+}
+CFG
+  grub-mkrescue -o "$iso" "$linux_dir/iso" > "$linux_dir/mkrescue.log" 2>&1 ||
+    { cat "$linux_dir/mkrescue.log" >&2; echo "bench: grub-mkrescue failed" >&2; exit 1; }
+  # /bin/rdtsc's entry point (e_entry, at 24 in its ELF header): its RDTSC
+  nasm -f bin -o "$linux_dir/rdtsc" scripts/linux-rdtsc.asm
+  entry=$(od -An -tx8 -j24 -N8 "$linux_dir/rdtsc" | tr -d ' ')
+  cat > "$linux_dir/bochsrc" <<RC
+megs: 256
+cpu: count=1, ips=100000000, model=corei7_skylake_x, reset_on_triple_fault=0
+romimage: file=/usr/share/bochs/BIOS-bochs-latest, options=fastboot
+vgaromimage: file=/usr/share/vgabios/vgabios.bin
+display_library: term
+ata0-master: type=cdrom, path=$iso, status=inserted
+boot: cdrom
+clock: sync=none
+log: $linux_dir/bochs.log
+debugger_log: $linux_dir/debugger.log
+panic: action=fatal
+error: action=report
+com1: enabled=1, mode=file, dev=$log
+RC
+  # The kernel's first instruction; then (linear, in /bin/rdtsc) its RDTSC
+  printf '%s\n' 'pb 0x1000000' c 'd 1' "lb 0x$entry" c 'd 2' c > "$linux_dir/cmds"
+  : > "$log"; rm -f "$linux_dir/debugger.log"
+  setsid env TERM=xterm script -qfec "bochs -q -f $linux_dir/bochsrc -rc $linux_dir/cmds" /dev/null \
+    < /dev/null > "$linux_dir/bochs.out" 2>&1 &
+  pid=$!
+  for ((i = 0; i < 3000; i++)); do
+    tr -d '\r' < "$log" | grep -q '^keel-initramfs: /init started' && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -- -"$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  tr -d '\r' < "$log" | grep -q '^keel-initramfs: /init started' ||
+    { echo "bench: the bare Linux boot did not reach /init (see $log, $linux_dir/bochs.log)" >&2; exit 1; }
 }
 
 case ${1:-} in
@@ -48,7 +153,14 @@ case ${1:-} in
       scripts/run.sh --emu bochs --cpus 4 --quiet --log "$boot4_log" --cmdline 'bench=on' \
         --module 'build/guests/halt.bin=name=boot mode=long64 mem=128 cpus=0-0' --timeout 120 ||
         { echo "bench: the 4-CPU start-up run failed (see $boot4_log)" >&2; exit 1; }
-      run_apic --emu bochs ;;
+      run_apic --emu bochs
+      if [[ ${BENCH_LINUX:-1} != 0 ]]; then
+        linux_prepare
+        linux_keel "$linux_log"
+        linux_keel "$linux_nofs_log" "$linux_nofs"
+        linux_bare "$linux_bare_log"
+        linux_ran=1
+      fi ;;
   *) echo "usage: bench.sh [--kvm | --log FILE [FILE...]]" >&2; exit 2 ;;
 esac
 
@@ -162,6 +274,79 @@ for r in "${rows[@]}"; do
   (( v <= ${target#<= } )) || echo "apicv=off, $label: $v, target $target: missed"
 done
 
+# ---------------------------------------------------------------- Linux boot
+# Ticks from the kernel's first instruction to /init's RDTSC ("rdtsc N",
+# /bin/rdtsc's line): under Keel from the TSC at the first VM entry
+# ("bench guest_entry linux TSC"; the guest's TSC is the host's), bare
+# from Bochs' tick count at the breakpoint.
+linux_json=null
+if [[ $linux_ran == 1 ]]; then
+  first_rdtsc() { tr -d '\r' < "$1" | sed -n 's/^rdtsc \([0-9]*\)$/\1/p' | head -n 1; }
+  keel_field() { tr -d '\r' < "$1" | sed -n "s/.*\] bench $2 linux \([0-9]*\) .*/\1/p" | head -n 1; }
+  keel_boot() {                                 # keel_boot LOG
+    local e r
+    e=$(keel_field "$1" guest_entry) r=$(first_rdtsc "$1")
+    [[ -n $e && -n $r ]] || { echo "bench: no 'bench guest_entry linux' or 'rdtsc' line in $1" >&2; exit 1; }
+    echo $((r - e))
+  }
+  bp_tick() {                                   # bp_tick DEBUGGER-LOG N: t at breakpoint N
+    awk -v n="$2" 'index($0, "Breakpoint " n ",") { f = 1; next }
+                   f && /Next at t=/ { sub(/.*t=/, ""); print $1; exit }' "$1"
+  }
+  bp() { echo $(( ($1 - $2) * 10000 / $2 )); }  # bp A B: A over B in 1/100 of a percent
+  pct() {                                       # pct BASIS-POINTS: -1.23%
+    local v=$1 sign=
+    (( v < 0 )) && { sign=-; v=$(( -v )); }
+    printf '%s%d.%02d%%' "$sign" $((v / 100)) $((v % 100))
+  }
+  linux_keel_ticks=$(keel_boot "$linux_log") linux_nofs_ticks=$(keel_boot "$linux_nofs_log")
+  bare_start=$(bp_tick "$linux_dir/debugger.log" 1) bare_rdtsc_bp=$(bp_tick "$linux_dir/debugger.log" 2)
+  bare_rdtsc=$(first_rdtsc "$linux_bare_log")
+  [[ -n $bare_start && -n $bare_rdtsc ]] ||
+    { echo "bench: no breakpoint at 0x1000000 in $linux_dir/debugger.log, or no rdtsc line in $linux_bare_log" >&2; exit 1; }
+  [[ $bare_rdtsc_bp == "$bare_rdtsc" ]] ||
+    echo "bench: Bochs' tick count at /bin/rdtsc's RDTSC (${bare_rdtsc_bp:-none}) is not the TSC" \
+         "it printed ($bare_rdtsc): the bare figure is off by the difference" >&2
+  linux_bare_ticks=$((bare_rdtsc - bare_start))
+  linux_over=$(bp "$linux_keel_ticks" "$linux_bare_ticks")
+  linux_nofs_over=$(bp "$linux_nofs_ticks" "$linux_bare_ticks")
+
+  # Keel's exits until the guest's first console byte: /init's rdtsc line,
+  # a few thousand ticks after its RDTSC, when Linux printed nothing before.
+  out_tsc=$(tr -d '\r' < "$linux_log" | sed -n 's/.*\] bench guest_first_output linux \([0-9]*\) \([0-9]*\) .*/\1 \2/p')
+  read -r out_tsc exits_total <<< "${out_tsc:-0 0}"
+  keel_rdtsc=$(first_rdtsc "$linux_log")
+  if (( out_tsc < keel_rdtsc || out_tsc - keel_rdtsc > 1000000 )); then
+    echo "bench: Linux's first console output (TSC $out_tsc) was not /init's rdtsc line" \
+         "($keel_rdtsc): the exits below are counted until then" >&2
+  fi
+  exit_rows=$(tr -d '\r' < "$linux_log" | sed -n 's/.*\] bench guest_exits linux \([A-Z_0-9]*\) \([0-9]*\)$/\1 \2/p' |
+              sort -k2,2nr -k1,1)
+
+  echo
+  printf '%-40s %10s %10s\n' "Linux boot, 1 CPU (ticks)" "" "target"
+  printf '%-40s %10s\n' "Linux boot to /init (ticks), under Keel" "$linux_keel_ticks"
+  printf '%-40s %10s\n' "Linux boot to /init (ticks), bare" "$linux_bare_ticks"
+  printf '%-40s %10s %10s\n' "Linux under Keel over bare" "$(pct "$linux_over")" "< 3%"
+  printf '%-40s %10s\n' "  under Keel, $linux_nofs" "$linux_nofs_ticks"
+  printf '%-40s %10s\n' "  that over bare" "$(pct "$linux_nofs_over")"
+  printf '%-40s %10s\n' "exits under Keel until /init" "$exits_total"
+  exits_json=""
+  while read -r reason n; do
+    [[ -n $reason ]] || continue
+    printf '%-40s %10s\n' "  $reason" "$n"
+    exits_json+="${exits_json:+, }\"$reason\": $n"
+  done <<< "$exit_rows"
+  echo "(from the kernel's first instruction to /init's RDTSC; bare: GRUB's linux, no Keel."
+  echo " $linux_nofs: Linux's string functions as on bare Bochs, whose firmware leaves"
+  echo " fast strings off; Bochs counts a tick per REP iteration. docs/benchmark.md, \"Linux boot\")"
+  (( linux_over < 300 )) ||
+    echo "Linux under Keel over bare: $(pct "$linux_over"), target < 3%: missed (where the ticks go: docs/benchmark.md, \"Linux boot\")"
+  linux_json="{\"keel\": $linux_keel_ticks, \"bare\": $linux_bare_ticks, \"keel_over_bare_basis_points\": $linux_over,
+    \"keel_fast_strings_off\": $linux_nofs_ticks, \"fast_strings_off_over_bare_basis_points\": $linux_nofs_over,
+    \"exits_total\": $exits_total, \"exits\": {$exits_json}}"
+fi
+
 apic_json() {                                   # apic_json column
   local r key jkey out=""
   for r in "${rows[@]}"; do
@@ -189,7 +374,8 @@ cat > "$json" <<JSON
     "apicv": $(apic_json apicv),
     "emulated": $(apic_json emulated),
     "apicv_no_exit": {$noexit_json}
-  }
+  },
+  "linux_boot": $linux_json
 }
 JSON
 echo "bench: figures written to $json"
