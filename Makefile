@@ -212,6 +212,14 @@ uninstall:
 bench: deps all
 	scripts/bench.sh
 
+# Debian's generic kernel (linux-image-amd64) under Keel in Bochs, to its
+# shell and back: tests/linux-generic/, a few minutes, so not in 'test'.
+test-linux-generic: deps all
+	scripts/linux.sh
+	scripts/linux.sh --generic
+	TEST_DIR=tests/linux-generic tests/run.sh
+.PHONY: test-linux-generic
+
 soak: deps all
 	scripts/soak.sh
 
@@ -242,6 +250,8 @@ help:
 	@echo "                 test kernels (guests/multiboot/ -> $(BUILD)/guests/*.elf)"
 	@echo "  bench          exit-cost benchmark in Bochs: table, and $(BUILD)/bench.json; then"
 	@echo "                 Linux's boot to /init under Keel and bare (BENCH_LINUX=0: not)"
+	@echo "  test-linux-generic  Debian's generic kernel under Keel in Bochs: /init, a typed"
+	@echo "                 command, poweroff (tests/linux-generic/; a few minutes)"
 	@echo "  soak           10 million mixed exits and interrupts on 2 CPUs in Bochs; checks"
 	@echo "                 the exit counts add up, guest state held, Keel's memory steady"
 	@echo "  install        put Keel, GUESTS and its GRUB entries (/etc/grub.d/25_keel,"
