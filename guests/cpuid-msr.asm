@@ -174,8 +174,8 @@ start:
     WRITES 0x8b, 0, -1, "WRMSR IA32_BIOS_SIGN_ID 0 is accepted"
     LEAF 1, 0
     READS 0x8b, 0x100000000, "RDMSR IA32_BIOS_SIGN_ID: revision 1"
-    READS 0x1a0, 0x1801, "RDMSR IA32_MISC_ENABLE: fast strings, no BTS or PEBS"
-    WRITES 0x1a0, 0x1801, -1, "WRMSR IA32_MISC_ENABLE of the same value is accepted"
+    READS 0x1a0, 0x1800, "RDMSR IA32_MISC_ENABLE: fast strings as the host (Bochs: off), no BTS or PEBS"
+    WRITES 0x1a0, 0x1800, -1, "WRMSR IA32_MISC_ENABLE of the same value is accepted"
     READS 0x3a, 1, "RDMSR IA32_FEATURE_CONTROL: locked, VMX off"
     READS 0x277, 0x0007040600070406, "RDMSR IA32_PAT: the power-on value"
     ; get_mtrr_state, then the AP's prepare_set/post_set

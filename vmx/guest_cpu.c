@@ -39,5 +39,6 @@ void guest_cpu_init(void)
         .xsaves = xsaves,
         .arch_cap = arch_cap,
         .host_arch_cap = arch_cap ? rdmsr(MSR_IA32_ARCH_CAPABILITIES) : 0,
+        .host_misc_enable = rdmsr(MSR_IA32_MISC_ENABLE),
     };
 }

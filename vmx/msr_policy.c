@@ -79,6 +79,13 @@ static const struct guest_msr_info *row(struct guest_msrs *s, const struct guest
     return m;
 }
 
+/* MISC: `value` with fast strings (bit 0) as the host has them. */
+#define MISC_FAST_STRINGS 1ull
+static uint64_t misc_value(const struct guest_msr_info *m, const struct guest_msr_facts *f)
+{
+    return (m->value & ~MISC_FAST_STRINGS) | (f->host_misc_enable & MISC_FAST_STRINGS);
+}
+
 enum guest_msr_result guest_msr_read(struct guest_msrs *s, const struct guest_msr_facts *f,
                                      uint32_t msr, uint64_t *val)
 {
@@ -89,6 +96,9 @@ enum guest_msr_result guest_msr_read(struct guest_msrs *s, const struct guest_ms
     switch (m->kind) {
     case GMSR_HOST:
         *val = f->host_arch_cap & m->value;
+        break;
+    case GMSR_MISC:
+        *val = misc_value(m, f);
         break;
     case GMSR_ZERO:
         *val = 0;
@@ -120,6 +130,8 @@ enum guest_msr_result guest_msr_write(struct guest_msrs *s, const struct guest_m
         return GMSR_DONE;
     case GMSR_KEEP:
         return val == m->value ? GMSR_DONE : GMSR_INVALID;
+    case GMSR_MISC:
+        return val == misc_value(m, f) ? GMSR_DONE : GMSR_INVALID;
     case GMSR_ZERO:
         return val == 0 ? GMSR_DONE : GMSR_INVALID;
     case GMSR_VMCS:

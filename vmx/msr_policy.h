@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 enum guest_msr_kind {
-    GMSR_ELSEWHERE, GMSR_FIXED, GMSR_KEEP, GMSR_IGNORED, GMSR_ZERO, GMSR_HOST, GMSR_VMCS,
+    GMSR_ELSEWHERE, GMSR_FIXED, GMSR_KEEP, GMSR_IGNORED, GMSR_ZERO, GMSR_HOST, GMSR_MISC, GMSR_VMCS,
     GMSR_MTRR_DEF, GMSR_MTRR_FIX, GMSR_GP,
 };
 enum guest_msr_need { GMSR_NEEDS_NONE, GMSR_NEEDS_XSAVES, GMSR_NEEDS_ARCH_CAP };
@@ -45,6 +45,7 @@ struct guest_msr_facts {
     bool xsaves;                /* CPUID.(0DH,1):EAX[3] */
     bool arch_cap;              /* CPUID.(07H,0):EDX[29] */
     uint64_t host_arch_cap;     /* the host's IA32_ARCH_CAPABILITIES */
+    uint64_t host_misc_enable;  /* the host's IA32_MISC_ENABLE */
 };
 
 enum guest_msr_result {

@@ -56,7 +56,7 @@ TEST(linux_boot_reads_answer)
             UNIT_FAIL("RDMSR 0x%x does not answer", unchecked[i]);
     }
     CHECK_EQ(rd(&s, &none, MSR_IA32_BIOS_SIGN_ID), 0x100000000ull);
-    CHECK_EQ(rd(&s, &none, MSR_IA32_MISC_ENABLE) & 1, 1);          /* fast strings */
+    CHECK_EQ(rd(&s, &none, MSR_IA32_MISC_ENABLE) & 1, 0);          /* fast strings: the host's (off) */
     CHECK_EQ(rd(&s, &none, MSR_IA32_MISC_ENABLE) & (1u << 18), 0); /* no MONITOR */
     CHECK_EQ(rd(&s, &none, MSR_IA32_MISC_ENABLE) & (1u << 22), 0); /* no CPUID limit */
     CHECK_EQ(rd(&s, &none, MSR_IA32_MCG_CAP), 0);
@@ -115,11 +115,15 @@ TEST(read_only_and_kept_values)
     CHECK_EQ(guest_msr_write(&s, &none, MSR_IA32_FEATURE_CONTROL, 5), GMSR_INVALID);
     CHECK_EQ(guest_msr_write(&s, &none, MSR_IA32_MTRRCAP, 0x500), GMSR_INVALID);
     CHECK_EQ(guest_msr_write(&s, &none, MSR_IA32_MCG_CAP, 0), GMSR_INVALID);
-    /* KEEP: the same value, or nothing */
-    CHECK_EQ(guest_msr_write(&s, &none, MSR_IA32_MISC_ENABLE, 0x1801), GMSR_DONE);
-    CHECK_EQ(guest_msr_write(&s, &none, MSR_IA32_MISC_ENABLE, 0x1801 | 1u << 22), GMSR_INVALID);
-    CHECK_EQ(guest_msr_write(&s, &none, MSR_IA32_MISC_ENABLE, 0x1800), GMSR_INVALID);
-    CHECK_EQ(rd(&s, &none, MSR_IA32_MISC_ENABLE), 0x1801);
+    /* MISC: the same value, or nothing; fast strings as the host has them */
+    CHECK_EQ(guest_msr_write(&s, &none, MSR_IA32_MISC_ENABLE, 0x1800), GMSR_DONE);
+    CHECK_EQ(guest_msr_write(&s, &none, MSR_IA32_MISC_ENABLE, 0x1801), GMSR_INVALID);
+    CHECK_EQ(rd(&s, &none, MSR_IA32_MISC_ENABLE), 0x1800);
+    struct guest_msr_facts fast = { .host_misc_enable = 0x850089 };   /* a BIOS's, fast strings on */
+    CHECK_EQ(rd(&s, &fast, MSR_IA32_MISC_ENABLE), 0x1801);
+    CHECK_EQ(guest_msr_write(&s, &fast, MSR_IA32_MISC_ENABLE, 0x1801), GMSR_DONE);
+    CHECK_EQ(guest_msr_write(&s, &fast, MSR_IA32_MISC_ENABLE, 0x1801 | 1u << 22), GMSR_INVALID);
+    CHECK_EQ(guest_msr_write(&s, &fast, MSR_IA32_MISC_ENABLE, 0x1800), GMSR_INVALID);
     /* IGNORED: Linux writes 0 before reading the microcode revision */
     CHECK_EQ(guest_msr_write(&s, &none, MSR_IA32_BIOS_SIGN_ID, 0), GMSR_DONE);
     CHECK_EQ(rd(&s, &none, MSR_IA32_BIOS_SIGN_ID), 0x100000000ull);
