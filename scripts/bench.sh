@@ -7,9 +7,7 @@
 # build/bench.json. In Bochs the TSC counts instructions, so the figures
 # are instruction counts, exact and repeatable (docs/benchmark.md).
 # In Bochs it then boots Debian's cloud kernel (scripts/linux.sh) to its
-# /init three times, one CPU each: under Keel, under Keel with Linux's
-# string functions as on bare Bochs (clearcpuid=erms,rep_good), and bare
-# (GRUB's `linux`, no Keel), and prints the ticks from the kernel's first
+# /init twice, one CPU each: under Keel and bare (GRUB's `linux`, no Keel), and prints the ticks from the kernel's first
 # instruction to /init, Keel over bare, and Keel's exits until then
 # (docs/benchmark.md, "Linux boot"). BENCH_LINUX=0 leaves them out.
 #   scripts/bench.sh              run in Bochs
@@ -26,7 +24,7 @@ log=build/bench.log json=build/bench.json host=bochs unit="ticks (Bochs TSC: one
 apic_on_log=build/bench-apic.log apic_off_log=build/bench-apic-off.log
 boot4_log=build/bench-boot4.log
 apic_logs=()
-linux_log=build/bench-linux.log linux_nofs_log=build/bench-linux-nofs.log
+linux_log=build/bench-linux.log
 linux_bare_log=build/bench-linux-bare.log linux_dir=build/bench-linux
 linux_ran=0
 
@@ -53,7 +51,6 @@ run_apic() {
 # does not, and Linux's own inflate would count on one side only.
 linux_kernel=build/linux/vmlinuz linux_cpio=$linux_dir/initramfs.cpio
 linux_append='console=ttyS0,115200 panic=-1 loglevel=3 cryptomgr.notests retbleed=off tsc_early_khz=100000'
-linux_nofs='clearcpuid=erms,rep_good'
 
 linux_prepare() {
   scripts/linux.sh
@@ -157,7 +154,6 @@ case ${1:-} in
       if [[ ${BENCH_LINUX:-1} != 0 ]]; then
         linux_prepare
         linux_keel "$linux_log"
-        linux_keel "$linux_nofs_log" "$linux_nofs"
         linux_bare "$linux_bare_log"
         linux_ran=1
       fi ;;
@@ -299,7 +295,7 @@ if [[ $linux_ran == 1 ]]; then
     (( v < 0 )) && { sign=-; v=$(( -v )); }
     printf '%s%d.%02d%%' "$sign" $((v / 100)) $((v % 100))
   }
-  linux_keel_ticks=$(keel_boot "$linux_log") linux_nofs_ticks=$(keel_boot "$linux_nofs_log")
+  linux_keel_ticks=$(keel_boot "$linux_log")
   bare_start=$(bp_tick "$linux_dir/debugger.log" 1) bare_rdtsc_bp=$(bp_tick "$linux_dir/debugger.log" 2)
   bare_rdtsc=$(first_rdtsc "$linux_bare_log")
   [[ -n $bare_start && -n $bare_rdtsc ]] ||
@@ -309,7 +305,6 @@ if [[ $linux_ran == 1 ]]; then
          "it printed ($bare_rdtsc): the bare figure is off by the difference" >&2
   linux_bare_ticks=$((bare_rdtsc - bare_start))
   linux_over=$(bp "$linux_keel_ticks" "$linux_bare_ticks")
-  linux_nofs_over=$(bp "$linux_nofs_ticks" "$linux_bare_ticks")
 
   # Keel's exits until the guest's first console byte: /init's rdtsc line,
   # a few thousand ticks after its RDTSC, when Linux printed nothing before.
@@ -328,8 +323,6 @@ if [[ $linux_ran == 1 ]]; then
   printf '%-40s %10s\n' "Linux boot to /init (ticks), under Keel" "$linux_keel_ticks"
   printf '%-40s %10s\n' "Linux boot to /init (ticks), bare" "$linux_bare_ticks"
   printf '%-40s %10s %10s\n' "Linux under Keel over bare" "$(pct "$linux_over")" "< 3%"
-  printf '%-40s %10s\n' "  under Keel, $linux_nofs" "$linux_nofs_ticks"
-  printf '%-40s %10s\n' "  that over bare" "$(pct "$linux_nofs_over")"
   printf '%-40s %10s\n' "exits under Keel until /init" "$exits_total"
   exits_json=""
   while read -r reason n; do
@@ -338,12 +331,10 @@ if [[ $linux_ran == 1 ]]; then
     exits_json+="${exits_json:+, }\"$reason\": $n"
   done <<< "$exit_rows"
   echo "(from the kernel's first instruction to /init's RDTSC; bare: GRUB's linux, no Keel."
-  echo " $linux_nofs: Linux's string functions as on bare Bochs, whose firmware leaves"
-  echo " fast strings off; Bochs counts a tick per REP iteration. docs/benchmark.md, \"Linux boot\")"
+  echo " docs/benchmark.md, \"Linux boot\")"
   (( linux_over < 300 )) ||
     echo "Linux under Keel over bare: $(pct "$linux_over"), target < 3%: missed (where the ticks go: docs/benchmark.md, \"Linux boot\")"
   linux_json="{\"keel\": $linux_keel_ticks, \"bare\": $linux_bare_ticks, \"keel_over_bare_basis_points\": $linux_over,
-    \"keel_fast_strings_off\": $linux_nofs_ticks, \"fast_strings_off_over_bare_basis_points\": $linux_nofs_over,
     \"exits_total\": $exits_total, \"exits\": {$exits_json}}"
 fi
 
