@@ -47,6 +47,10 @@
 #                          it later, go to the serial console as they come (the
 #                          tests append to it); COM1 becomes a TCP socket that
 #                          run.sh connects to, its output still in the log
+#     --gdb-port PORT      COM2 (Keel's GDB stub, gdb=com2) as a TCP socket at
+#                          127.0.0.1:PORT, for GDB's 'target remote' (Bochs:
+#                          through a small relay, as Bochs waits for its
+#                          socket's client before it starts)
 #     --interactive        type into COM1 from this terminal (raw: every key goes
 #                          to Keel; Ctrl-] stops the emulator); no --timeout
 #     --quiet              do not copy the serial log to the terminal
@@ -72,7 +76,7 @@ cd "$(dirname "$0")/.."
 emu=bochs uefi=0 kvm=0 cpus=1 mem=256 cmdline= iso= log=build/serial.log timeout=120
 qemu_cpu=max bochs_cpu=corei7_skylake_x quiet=0 halt_re=
 qemu_args= qemu_serial='-serial file:@LOG@' dry_run=0 disk= no_reboot=-no-reboot
-input= interactive=0 serial_port= keys_pid=
+input= interactive=0 serial_port= keys_pid= gdb_port= gdb_inner= relay_pid=
 modules=() kernel_args=()
 kernel= append= initrd= bare=0
 while [[ $# -gt 0 ]]; do
@@ -100,6 +104,7 @@ while [[ $# -gt 0 ]]; do
     --bochs-cpu) bochs_cpu=$2; shift ;;
     --quiet) quiet=1 ;;
     --input) input=$2; shift ;;
+    --gdb-port) gdb_port=$2; shift ;;
     --interactive) interactive=1 ;;
     --expect-halt) halt_re=$2; shift ;;
     --dry-run) dry_run=1 ;;
@@ -175,11 +180,22 @@ if [[ -n $input || $interactive == 1 ]]; then
   done
   qemu_serial="-serial tcp:127.0.0.1:$serial_port,server=on,wait=on"
 fi
+# --gdb-port: QEMU listens there itself; Bochs on a port of its own, which
+# the relay (started below) connects to.
+if [[ -n $gdb_port ]]; then
+  qemu_serial="${qemu_serial:--serial file:@LOG@} -serial tcp:127.0.0.1:$gdb_port,server=on,wait=off"
+  for try in $(seq 50); do
+    gdb_inner=$((20000 + RANDOM % 20000))
+    [[ $gdb_inner != "$gdb_port" ]] || continue
+    (exec 4<>"/dev/tcp/127.0.0.1/$gdb_inner") 2>/dev/null || break
+  done
+fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/keel-run.XXXXXX")
 pid=
 tty_saved=
 cleanup() {
   [[ -n $pid ]] && kill -- -"$pid" 2>/dev/null || true
+  [[ -n $relay_pid ]] && kill "$relay_pid" 2>/dev/null || true
   [[ -n $tty_saved ]] && stty "$tty_saved" </dev/tty 2>/dev/null || true
   rm -rf "$work"
 }
@@ -239,6 +255,7 @@ $(if [[ -n $serial_port ]]; then
 else
   echo "com1: enabled=1, mode=file, dev=$log"
 fi)
+$([[ -z $gdb_port ]] || echo "com2: enabled=1, mode=socket-server, dev=127.0.0.1:$gdb_inner")
 RC
     echo c > "$work/cmds"
     # Bochs' display needs a terminal: give it a pseudo-terminal of its own.
@@ -285,6 +302,34 @@ forward_keys() {
   done
 }
 
+# The relay for --gdb-port under Bochs: listens at once on the port GDB is
+# given, connects to Bochs' COM2 (Bochs waits for that before it runs),
+# then carries bytes both ways for each GDB that connects.
+if [[ -n $gdb_port && $emu == bochs ]]; then
+  perl -MIO::Socket::INET -MIO::Select -e '
+    my ($lport, $bport) = @ARGV;
+    my $l = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => $lport, Listen => 1,
+                                  ReuseAddr => 1) or die "relay: port $lport: $!\n";
+    my $b;
+    for (1 .. 600) {
+      last if $b = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => $bport);
+      select(undef, undef, undef, 0.05);
+    }
+    $b or die "relay: no COM2 at port $bport\n";
+    while (my $c = $l->accept) {
+      my $s = IO::Select->new($b, $c);
+      CONN: while (1) {
+        for my $h ($s->can_read) {
+          my $n = sysread($h, my $buf, 4096);
+          exit 0 if !$n && $h == $b;
+          last CONN if !$n;
+          syswrite($h == $b ? $c : $b, $buf);
+        }
+      }
+      close $c;
+    }' "$gdb_port" "$gdb_inner" 2>>"$work/relay.err" &
+  relay_pid=$!
+fi
 start=$(date +%s%N)
 setsid "${cmd[@]}" </dev/null >"$work/emu.out" 2>&1 &
 pid=$!
@@ -324,6 +369,10 @@ if [[ -n $keys_pid ]]; then
   stty "$tty_saved" </dev/tty 2>/dev/null || true
   tty_saved=
   echo >&2
+fi
+if [[ -n $relay_pid ]]; then   # before the wait below: it would wait for it too
+  kill "$relay_pid" 2>/dev/null || true
+  relay_pid=
 fi
 wait 2>/dev/null || true       # the tail
 ms=$(( ($(date +%s%N) - start) / 1000000 ))

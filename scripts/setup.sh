@@ -26,6 +26,8 @@ need=(
   "script:bsdutils"
   "timeout:coreutils"
   "cpio:cpio"
+  "gdb:gdb"
+  "perl:perl-base"
   "clang:clang"
   "/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev"
 )

@@ -89,6 +89,8 @@ fi
 #   emu=none         no boot: the test is its `check` commands alone
 #   disk=FILE        a raw disk image as the first hard disk (run.sh --disk)
 #   reboot=1         QEMU restarts the machine at a reset (run.sh --reboot)
+#   gdb=1            COM2 (Keel's GDB stub) as a TCP socket at 127.0.0.1:$GDB_PORT
+#                    (run.sh --gdb-port), for talk() to run GDB against
 # and may define talk() { ...; }, run beside the boot to type into Keel's
 # console (run.sh --input), calling:
 #   wait_for 'ERE' [N]    until N (1) serial lines match (the test's timeout)
@@ -112,7 +114,8 @@ run_integration() {
   name=$(basename "$file" .test)
   local emu=qemu cpus=1 uefi=0 cmdline= timeout=60 qemu_cpu=max loader=multiboot2 status=0
   local guests= kernel= append= initrd= kernel_options= bare=0
-  local mem= grub_serial=0 qemu_args= qemu_serial= disk= reboot=0
+  local mem= grub_serial=0 qemu_args= qemu_serial= disk= reboot=0 gdb=0
+  local GDB_PORT=$((20000 + RANDOM % 20000))
   local expects=() rejects=() counts=() checks=()
   expect() { expects+=("$1"); }
   check() { checks+=("$1"); }
@@ -155,6 +158,7 @@ run_integration() {
   [[ -n $mem ]] && args+=(--mem "$mem")
   [[ -n $disk ]] && args+=(--disk "$disk")
   [[ $reboot == 1 ]] && args+=(--reboot)
+  [[ $gdb == 1 ]] && args+=(--gdb-port "$GDB_PORT")
   [[ -n $qemu_args ]] && args+=(--qemu-args "$qemu_args")
   [[ -n $qemu_serial ]] && args+=(--qemu-serial "$qemu_serial")
   [[ $status == halt ]] && args+=(--expect-halt "${expects[-1]}")
