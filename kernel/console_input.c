@@ -1,6 +1,7 @@
 #include "kernel/console_input.h"
 #include "arch/x86/tsc.h"
 #include "kernel/console.h"
+#include "kernel/gdb/stub.h"
 #include "kernel/guests.h"
 #include "kernel/input_focus.h"
 #include "kernel/lib/string.h"
@@ -75,6 +76,7 @@ void console_input_start(void)
         if (target == FOCUS_MONITOR)
             log_warn("focus=%s: no guest of that name: input goes to the monitor", want);
     }
+    gdb_stub_start();
     started = true;
     console_poll_due = 0;
     if (target == FOCUS_MONITOR) {     /* the default: a line less at boot */
@@ -144,5 +146,6 @@ void console_input_poll_now(uint64_t now)
         console_hot_until = now + tsc_hz;
         take((uint8_t)c);
     }
+    gdb_stub_poll();                /* the GDB stub's port, the same way */
     spin_unlock(&poll_lock);
 }

@@ -101,6 +101,7 @@ static const struct command {
     { "kill", "<guest>", "stop it for good (no restart)", 1, 1, monitor_cmd_kill },
     { "restart", "<guest>", "stop it and start it again, whatever restart= says", 1, 1,
       monitor_cmd_restart },
+    { "gdb", "[guest]", "the guest GDB debugs on COM2 (gdb=com2)", 0, 1, monitor_cmd_gdb },
     { "vmx", "[dump]", "VMX capabilities and Keel's configuration (dump: the MSRs)", 0, 1,
       monitor_cmd_vmx },
     { "reboot", "", "stop every guest, leave VMX, reset the machine", 0, 0, monitor_cmd_reboot },

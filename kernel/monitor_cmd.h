@@ -46,5 +46,6 @@ MONITOR_COMMAND(kill);
 MONITOR_COMMAND(restart);
 MONITOR_COMMAND(reboot);
 MONITOR_COMMAND(poweroff);
+MONITOR_COMMAND(gdb);           /* kernel/gdb/monitor.c */
 
 #endif

@@ -4,6 +4,7 @@
  * vmx_inject_interrupts). SDM "Event Injection", "Information for VM
  * Exits During Event Delivery", "Interrupt-Window Exiting". */
 #include "arch/x86/cpu.h"
+#include "kernel/gdb/stub.h"
 #include "kernel/log.h"
 #include "kernel/smp.h"
 #include "vmx/event.h"
@@ -260,9 +261,11 @@ static __attribute__((noinline)) uint32_t monitor_requests(struct vcpu *v, uint3
             VCPU_REQ_SNAPSHOT)
             vcpu_snapshot_take(v);
         console_input_poll(rdtsc());
+        gdb_stub_paused(v, false);      /* GDB's requests, when it stopped the guest */
         smp_poll_call();
         cpu_relax();
     }
+    gdb_stub_paused(v, true);
     __atomic_sub_fetch(&g->vcpus_paused, 1, __ATOMIC_SEQ_CST);
     uint32_t more = __atomic_exchange_n(&v->requests, 0, __ATOMIC_ACQUIRE);
     if (more & VCPU_REQ_SNAPSHOT)

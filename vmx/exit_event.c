@@ -2,6 +2,7 @@
  * windows, triple faults, the VMX-preemption timer, HLT. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
+#include "kernel/gdb/stub.h"
 #include "kernel/log.h"
 #include "kernel/smp.h"
 #include "vmx/exit.h"
@@ -10,6 +11,8 @@
 #include "vmx/vmcs_fields.h"
 #include "vmx/vmx_ops.h"
 #include "vmx/gpr.h"
+
+#define VECTOR_BP 3             /* INT3: in the exception bitmap while GDB is attached */
 
 /* #DB or #AC (the exception bitmap, vmcs_image.c): delivered to the guest
  * as the CPU would have, after an event whose delivery it interrupted is
@@ -26,7 +29,20 @@ static enum exit_action reflect_exception(struct vcpu *v, uint32_t info)
         inject_exception(VECTOR_AC, true, 0);
         return EXIT_RESUME;
     }
+    if (vector == VECTOR_BP) {
+        /* in the bitmap only while GDB is attached (kernel/gdb/stub.c):
+         * its breakpoint stops the guest at the INT3; any other goes back
+         * as the software exception it was */
+        if (gdb_stub_breakpoint(v))
+            return EXIT_RESUME;
+        vmwrite(VMCS_VM_ENTRY_INSTRUCTION_LEN, vmread(VMCS_VM_EXIT_INSTRUCTION_LEN));
+        vmwrite(VMCS_VM_ENTRY_INTR_INFO_FIELD,
+                INTR_INFO_VALID | INTR_TYPE_SW_EXCEPTION << 8 | VECTOR_BP);
+        return EXIT_RESUME;
+    }
     uint64_t q = vmread(VMCS_EXIT_QUALIFICATION);
+    if (gdb_stub_debug(v, q))           /* GDB's step, breakpoint or watchpoint */
+        return EXIT_RESUME;
     v->dr6 |= q & DR6_STATUS;
     if (q & DR6_BD)             /* general detect: DR7.GD clears (SDM "Debug Control Register") */
         vmwrite(VMCS_GUEST_DR7, vmread(VMCS_GUEST_DR7) & ~DR7_GD);
@@ -45,15 +61,21 @@ enum exit_action exit_exception_nmi(struct vcpu *v)
     uint32_t info = (uint32_t)vmread(VMCS_VM_EXIT_INTR_INFO);
     if (INTR_INFO_TYPE(info) != INTR_TYPE_NMI) {
         unsigned vector = INTR_INFO_VECTOR(info);
-        if (vector == VECTOR_DB || vector == VECTOR_AC)
+        if (vector == VECTOR_DB || vector == VECTOR_AC || vector == VECTOR_BP)
             return reflect_exception(v, info);
-        return exit_unexpected(v);      /* only #DB and #AC are in the bitmap */
+        return exit_unexpected(v);      /* only #DB, #AC (and #BP for GDB) are in the bitmap */
     }
     event_save_vectoring(v);
     if (smp_stopping)
         smp_nmi_stop();                 /* another CPU is stopping the machine */
     log_warn("NMI while guest %s ran, not asked for by Keel: ignored", v->guest->cfg.name);
     return EXIT_RESUME;
+}
+
+/* The monitor trap flag: set only for GDB's single step (kernel/gdb/stub.c). */
+enum exit_action exit_monitor_trap(struct vcpu *v)
+{
+    return gdb_stub_trap(v) ? EXIT_RESUME : exit_unexpected(v);
 }
 
 /* Keel's own interrupts: a kick (a request waits: the pre-entry step
