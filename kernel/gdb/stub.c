@@ -488,6 +488,10 @@ void gdb_stub_paused(struct vcpu *v, bool leaving)
         return;
     if (applied[v->index].gen != st.gen)
         apply(v);
+    /* Leaving while GDB still has it stopped: the monitor's `resume` (or
+     * the guest's end) let it go; the console's poll reads GDB again. */
+    if (leaving && st.stopped && st.owner == v->index && !v->guest->paused)
+        __atomic_store_n(&st.stopped, false, __ATOMIC_SEQ_CST);
     if (leaving || !st.stopped || st.owner != v->index || !spin_trylock(&st.lock))
         return;
     if (st.reply_due) {
