@@ -146,9 +146,9 @@ apic_end:
 platform:
     CASE 0xce, OP_READ, 0, GP               ; PLATFORM_INFO
     CASE 0xce, OP_WRITE, 0, GP
-    CASE 0x1a0, OP_EQUALS, 0x1801, OK       ; MISC_ENABLE: fast strings, no BTS/PEBS
-    CASE 0x1a0, OP_WRITE, 0x1800, GP        ; fast strings off
-    CASE 0x1a0, OP_WRITE, 0x1801 | 1 << 22, GP  ; limit CPUID maxval
+    CASE 0x1a0, OP_EQUALS, 0x1800, OK       ; MISC_ENABLE: no BTS/PEBS; fast strings as the host (Bochs: off)
+    CASE 0x1a0, OP_WRITE, 0x1801, GP        ; fast strings on: the host's setting is not the guest's to change
+    CASE 0x1a0, OP_WRITE, 0x1800 | 1 << 22, GP  ; limit CPUID maxval
     CASE 0x35, OP_READ, 0, GP               ; CORE_THREAD_COUNT
     CASE 0x199, OP_WRITE, 0xff00, GP        ; PERF_CTL: the host's P-state
     CASE 0x19c, OP_READ, 0, GP              ; THERM_STATUS
