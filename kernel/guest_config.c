@@ -281,6 +281,7 @@ int guest_config_parse(const char *line, unsigned index, struct guest_config *g,
         [GUEST_OPT_CPUS] = { "cpus", set_cpus, g, NULL },
         [GUEST_OPT_RESTART] = { "restart", set_restart, g, NULL },
         [GUEST_OPT_FOR] = { "for", refuse_for, NULL, NULL },
+        [GUEST_OPT_GDB] = { "gdb", option_set_choice, &g->gdb, "off|wait" },
     };
     int problems = 0;
     const char *p = line;

@@ -62,7 +62,7 @@ enum guest_restart { RESTART_NEVER, RESTART_ON_CRASH, RESTART_ALWAYS };
 enum guest_option {
     GUEST_OPT_NAME, GUEST_OPT_MODE, GUEST_OPT_MEM, GUEST_OPT_LOAD, GUEST_OPT_ENTRY,
     GUEST_OPT_BREAK, GUEST_OPT_CHECK, GUEST_OPT_TIME, GUEST_OPT_CPUS, GUEST_OPT_RESTART,
-    GUEST_OPT_FOR, GUEST_OPT_COUNT
+    GUEST_OPT_FOR, GUEST_OPT_GDB, GUEST_OPT_COUNT
 };
 #define GUEST_GIVEN(opt) (1u << (opt))
 
@@ -86,6 +86,7 @@ struct guest_config {
     uint16_t cpu_list[GUEST_VCPUS_MAX];
     int restart;                /* enum guest_restart */
     unsigned restart_max;       /* 0 with RESTART_NEVER, else 1..GUEST_RESTARTS_MAX */
+    int gdb;                    /* gdb=wait: GDB's (gdb=com2), stopped before its first instruction */
     unsigned given;             /* GUEST_GIVEN(GUEST_OPT_...): what the line set */
     char cmdline[GUEST_CMDLINE_MAX];    /* the kernel's, after `--`; "" without */
 };

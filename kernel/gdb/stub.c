@@ -78,6 +78,8 @@ static void send_str(const char *s)
     send(s, strlen(s));
 }
 
+static bool stop(unsigned thread, unsigned sig, const char *why, bool reply);
+
 void gdb_stub_start(void)
 {
     if (!keel_options.gdb || !guests_count())
@@ -94,8 +96,19 @@ void gdb_stub_start(void)
     gdb_rx_reset(&st.rx);
     st.port = cfg->port;
     st.g = guest_at(0);
-    log_info("gdb: stub for guest %s on COM2 (0x%x, %u baud): 'target remote' there",
-             st.g->cfg.name, cfg->port, cfg->baud);
+    bool wait = false;
+    for (unsigned i = 0; i < guests_count() && !wait; i++)
+        if (guest_at(i)->cfg.gdb) {
+            st.g = guest_at(i);
+            wait = true;
+        }
+    log_info("gdb: stub for guest %s on COM2 (0x%x, %u baud): 'target remote' there%s",
+             st.g->cfg.name, cfg->port, cfg->baud,
+             wait ? "; it waits for GDB before its first instruction" : "");
+    /* gdb=wait: stopped as by GDB, before any vCPU enters (each finds the
+     * pause request at its first pre-entry step: vmx/vcpu.c) */
+    if (wait)
+        stop(0, 5, "", false);
 }
 
 struct guest *gdb_stub_guest(void)
