@@ -252,6 +252,8 @@ static __attribute__((noinline)) uint32_t monitor_requests(struct vcpu *v, uint3
     struct guest *g = v->guest;
     if (req & VCPU_REQ_SNAPSHOT)
         vcpu_snapshot_take(v);
+    if ((req & VCPU_REQ_GDB_STEP) && gdb_stub_step_check(v))
+        req |= VCPU_REQ_PAUSE;          /* the step ended in an exit Keel emulated */
     if (!(req & VCPU_REQ_PAUSE) || (req & VCPU_REQ_STOP))
         return req;
     __atomic_add_fetch(&g->vcpus_paused, 1, __ATOMIC_SEQ_CST);
@@ -272,7 +274,9 @@ static __attribute__((noinline)) uint32_t monitor_requests(struct vcpu *v, uint3
         vcpu_snapshot_take(v);
     if (more & VCPU_REQ_PAUSE)          /* paused again meanwhile: at the next exit */
         vcpu_request_self(v, VCPU_REQ_PAUSE);
-    return (req | more) & ~(VCPU_REQ_PAUSE | VCPU_REQ_SNAPSHOT);
+    if (more & VCPU_REQ_GDB_STEP)       /* GDB's step begins: checked after each exit */
+        vcpu_request_self(v, VCPU_REQ_GDB_STEP);
+    return (req | more) & ~(VCPU_REQ_PAUSE | VCPU_REQ_SNAPSHOT | VCPU_REQ_GDB_STEP);
 }
 
 int vcpu_pre_entry(struct vcpu *v, int act)

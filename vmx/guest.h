@@ -47,7 +47,8 @@ enum guest_restart_override { GUEST_RESTART_POLICY, GUEST_RESTART_ONCE, GUEST_RE
  * step's out-of-line part (never on the common exit path): */
 #define VCPU_REQ_SNAPSHOT (1u << 6) /* copy registers and VMCS into vcpu.snapshot */
 #define VCPU_REQ_PAUSE  (1u << 7)   /* wait in Keel while guest.paused */
-#define VCPU_REQ_MONITOR (VCPU_REQ_SNAPSHOT | VCPU_REQ_PAUSE)
+#define VCPU_REQ_GDB_STEP (1u << 8) /* GDB's step under way: done by Keel's emulation? */
+#define VCPU_REQ_MONITOR (VCPU_REQ_SNAPSHOT | VCPU_REQ_PAUSE | VCPU_REQ_GDB_STEP)
 
 /* The last MMIO instruction decoded (vmx/mmio.c). */
 #include "vmx/insn_decode.h"

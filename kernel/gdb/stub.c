@@ -43,6 +43,7 @@ static struct {
     bool attached;                  /* breakpoints are GDB's: #BP intercepted */
     char stop_reply[64];
     int step;                       /* the vCPU stepping, or -1 */
+    uint64_t step_rip;              /* where its step began */
     volatile unsigned gen;          /* breakpoints changed: vCPUs apply them */
     struct { bool used; uint64_t addr; uint8_t orig; } sw[SW_POINTS];
     struct { unsigned type; uint64_t addr, len; } hw[GDB_HW_SLOTS];   /* type 0: free */
@@ -302,6 +303,8 @@ static void resume(struct vcpu *v, bool step)
 {
     st.step = step ? (int)v->index : -1;
     if (step) {
+        st.step_rip = vmread(VMCS_GUEST_RIP);
+        vcpu_request_self(v, VCPU_REQ_GDB_STEP);
         if (vmcs_config.allowed1[VMX_PROC] & VMX_PROC_MONITOR_TRAP_FLAG) {
             v->proc_ctl |= VMX_PROC_MONITOR_TRAP_FLAG;
             vmwrite(VMCS_CPU_BASED_VM_EXEC_CONTROL, v->proc_ctl);
@@ -552,13 +555,43 @@ bool gdb_stub_breakpoint(struct vcpu *v)
     return false;
 }
 
+/* The step's trap flag off (MTF or RFLAGS.TF, whichever it set). */
+static void end_step(struct vcpu *v)
+{
+    st.step = -1;
+    if (v->proc_ctl & VMX_PROC_MONITOR_TRAP_FLAG) {
+        v->proc_ctl &= ~VMX_PROC_MONITOR_TRAP_FLAG;
+        vmwrite(VMCS_CPU_BASED_VM_EXEC_CONTROL, v->proc_ctl);
+    } else {
+        vmwrite(VMCS_GUEST_RFLAGS, vmread(VMCS_GUEST_RFLAGS) & ~RFLAGS_TF);
+        /* an instruction that exited with TF set may leave its single-step
+         * trap pending (SDM "Guest Non-Register State": BS), which would
+         * reach the guest at the next entry: it was GDB's */
+        uint64_t pend = vmread(VMCS_GUEST_PENDING_DBG_EXCEPTIONS);
+        if (pend & DR6_BS)
+            vmwrite(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, pend & ~DR6_BS);
+    }
+}
+
+bool gdb_stub_step_check(struct vcpu *v)
+{
+    if (st.step != (int)v->index)
+        return false;
+    if (vmread(VMCS_GUEST_RIP) == st.step_rip) {
+        vcpu_request_self(v, VCPU_REQ_GDB_STEP);    /* not yet: after the next exit */
+        return false;
+    }
+    end_step(v);
+    stop(v->index, 5, "", true);
+    return true;
+}
+
 bool gdb_stub_debug(struct vcpu *v, uint64_t q)
 {
     if (!debugging(v))
         return false;
     if ((q & DR6_BS) && st.step == (int)v->index) {
-        st.step = -1;
-        vmwrite(VMCS_GUEST_RFLAGS, vmread(VMCS_GUEST_RFLAGS) & ~RFLAGS_TF);
+        end_step(v);
         stop(v->index, 5, "", true);
         return true;
     }
@@ -584,12 +617,9 @@ bool gdb_stub_trap(struct vcpu *v)
 {
     if (!(v->proc_ctl & VMX_PROC_MONITOR_TRAP_FLAG))
         return false;
-    v->proc_ctl &= ~VMX_PROC_MONITOR_TRAP_FLAG;
-    vmwrite(VMCS_CPU_BASED_VM_EXEC_CONTROL, v->proc_ctl);
-    if (st.step == (int)v->index) {
-        st.step = -1;
-        if (debugging(v))
-            stop(v->index, 5, "", true);
-    }
+    bool ours = st.step == (int)v->index;
+    end_step(v);
+    if (ours && debugging(v))
+        stop(v->index, 5, "", true);
     return true;
 }

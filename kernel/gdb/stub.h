@@ -40,4 +40,10 @@ bool gdb_stub_breakpoint(struct vcpu *v);
 bool gdb_stub_debug(struct vcpu *v, uint64_t q);
 bool gdb_stub_trap(struct vcpu *v);
 
+/* VCPU_REQ_GDB_STEP, at the pre-entry step after each exit during a
+ * step: an instruction that exits and that Keel completes (I/O, CPUID,
+ * ...) moves RIP without the trap the step waits for; then the step is
+ * over: true, the guest stopped for GDB. */
+bool gdb_stub_step_check(struct vcpu *v);
+
 #endif
