@@ -32,6 +32,9 @@ static void log_line(const char *word, const char *fmt, va_list ap)
     }
     line[len++] = '\n';
     if (log_emergency) {
+        if (mid_line)
+            console_write("\n", 1);
+        mid_line = false;
         console_write(line, len);
         return;
     }
@@ -73,6 +76,11 @@ void log_raw(const char *s, size_t n)
 {
     if (!n)
         return;
+    if (log_emergency) {                /* a stopped CPU may hold the lock */
+        console_write(s, n);
+        mid_line = s[n - 1] != '\n';
+        return;
+    }
     spin_lock(&console_lock);
     console_write(s, n);
     mid_line = s[n - 1] != '\n';

@@ -9,6 +9,7 @@
 #include "kernel/console.h"
 #include "kernel/guests.h"
 #include "kernel/log.h"
+#include "kernel/monitor.h"
 #include "kernel/mm.h"
 #include "kernel/options.h"
 #include "kernel/percpu.h"
@@ -33,6 +34,7 @@ void kmain(uint64_t mbi_phys)
     options_defaults(&keel_options);
     options_parse(boot_info.cmdline, &keel_options, option_report, NULL);
     log_level = (enum log_level)keel_options.loglvl;
+    monitor_panic_setup();
     struct serial_choice con;           /* options, loader's UART, SPCR/DBG2, BIOS area, COM1 */
     serial_console_choose(&boot_info, &keel_options, &con);
     console_init(con.source == SERIAL_NONE ? NULL : &con.cfg);

@@ -9,6 +9,10 @@
 #include "kernel/monitor_cmd.h"
 #include "kernel/monitor_format.h"
 #include "kernel/monitor_line.h"
+#include "kernel/console.h"
+#include "kernel/options.h"
+#include "kernel/panic.h"
+#include "arch/x86/cpu.h"
 #include "vmx/guest.h"
 
 #define MONITOR_OUT_MAX 200
@@ -17,6 +21,8 @@
  * the console's poll lock calls in here. */
 static struct monitor_line line;
 static bool prompted;               /* the prompt is on the screen */
+/* onpanic=monitor: running after a panic; and asked to end */
+static volatile bool fatal, fatal_end;
 
 void monitor_out(const char *fmt, ...)
 {
@@ -147,5 +153,41 @@ void monitor_key(uint8_t byte)
         return;
     prompted = false;
     run_line(line.buf);
+    if (!fatal_end)
+        monitor_prompt();
+}
+
+/* onpanic=monitor (docs/options.md): after a panic has printed its dump
+ * and stopped the other CPUs, the monitor stays on the console, read
+ * here in a loop (no guest runs, nothing else polls), until 'poweroff'
+ * or 'reboot' (end_keel in monitor_control.c) ends it. */
+bool monitor_after_panic(void)
+{
+    return fatal;
+}
+
+void monitor_end_after_panic(void)
+{
+    fatal_end = true;
+}
+
+static void after_panic(void)
+{
+    fatal = true;
+    log_always("panic: Keel's monitor stays on the console (onpanic=monitor): 'help' to look "
+               "around, 'poweroff' or 'reboot' to end");
     monitor_prompt();
+    while (!fatal_end) {
+        int c = console_getc();
+        if (c >= 0)
+            monitor_key((uint8_t)c);
+        else
+            cpu_relax();
+    }
+}
+
+void monitor_panic_setup(void)
+{
+    if (keel_options.onpanic)
+        panic_monitor_register(after_panic);
 }

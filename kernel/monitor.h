@@ -5,6 +5,7 @@
 #ifndef KEEL_MONITOR_H
 #define KEEL_MONITOR_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* A byte typed while the monitor has the focus. */
@@ -12,5 +13,11 @@ void monitor_key(uint8_t byte);
 
 /* "keel> ", on a line of its own. */
 void monitor_prompt(void);
+
+/* onpanic=monitor: register the monitor with panic() (kmain, once the
+ * options are read); whether it runs after a panic now, and its end. */
+void monitor_panic_setup(void);
+bool monitor_after_panic(void);
+void monitor_end_after_panic(void);
 
 #endif

@@ -6,6 +6,7 @@
 #include "arch/x86/tsc.h"
 #include "kernel/guests.h"
 #include "kernel/log.h"
+#include "kernel/monitor.h"
 #include "kernel/monitor_cmd.h"
 #include "kernel/options.h"
 #include "kernel/percpu.h"
@@ -98,6 +99,10 @@ MONITOR_COMMAND(restart)
 static void end_keel(enum shutdown_mode mode, const char *why)
 {
     keel_options.shutdown = mode;
+    if (monitor_after_panic()) {         /* no guest runs: Keel just ends */
+        monitor_end_after_panic();
+        return;
+    }
     log_info("console: %s: every guest is stopped, then Keel leaves VMX on every CPU", why);
     guests_stop_all(why);
 }

@@ -89,6 +89,7 @@ void options_defaults(struct keel_options *o)
     o->vmx = VMX_ON;
     o->apicv = 1;
     o->raw = 0;
+    o->onpanic = 0;
     o->gdb = 0;
     o->bootok = (struct boot_mark){ false, 0, 0 };
     memcpy(o->focus, "monitor", sizeof("monitor"));
@@ -114,6 +115,7 @@ int options_parse(const char *cmdline, struct keel_options *o, report_fn report,
         { "bootok", set_bootok, &o->bootok, NULL },
         { "focus", set_focus, o->focus, NULL },
         { "raw", option_set_choice, &o->raw, "off|on" },
+        { "onpanic", option_set_choice, &o->onpanic, "poweroff|monitor" },
         { "gdb", option_set_choice, &o->gdb, "off|com2" },
     };
     return cmdline_apply(cmdline, table, sizeof(table) / sizeof(table[0]), report, ctx);

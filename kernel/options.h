@@ -57,6 +57,7 @@ struct keel_options {
     struct boot_mark bootok;                /* bootok= */
     char focus[32];                         /* focus=: the input focus at start */
     int raw;                                /* raw=on: the focus guest's escapes pass */
+    int onpanic;                            /* onpanic=monitor: the monitor after a panic */
     int gdb;                                /* gdb=com2: the GDB stub on COM2 */
 };
 

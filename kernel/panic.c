@@ -21,6 +21,12 @@ const char *keel_status_name(enum keel_status s)
 }
 
 static const struct stop_hooks *hooks;
+static void (*panic_monitor)(void);
+
+void panic_monitor_register(void (*fn)(void))
+{
+    panic_monitor = fn;
+}
 
 void stop_hooks_register(const struct stop_hooks *h)
 {
@@ -43,6 +49,8 @@ void keel_stop(enum keel_status status)
     if (stop_hooks_cpu_off())
         log_info("%s", stop_hooks_what());
     smp_stop_others();
+    if (status == KEEL_STATUS_PANIC && panic_monitor)
+        panic_monitor();        /* until 'poweroff' or 'reboot' is typed */
     power_off(status);
 }
 

@@ -46,6 +46,9 @@ struct stop_hooks {
     const char *what;
 };
 void stop_hooks_register(const struct stop_hooks *h);
+/* onpanic=monitor: after a panic has stopped the other CPUs, this runs
+ * (Keel's monitor on the console, kernel/monitor.c) before power-off. */
+void panic_monitor_register(void (*fn)(void));
 /* For the stop paths: run this CPU's hook; true if it undid something. */
 bool stop_hooks_cpu_off(void);
 const char *stop_hooks_what(void);
