@@ -20,10 +20,6 @@
 bits 64
 org 0x8000
 
-%macro ATTACK 1
-    align 16, db 0x90
-    jmp near %1
-%endmacro
     ATTACK ipi                  ; 0x8000
     ATTACK storm                ; 0x8010
     ATTACK relocate             ; 0x8020

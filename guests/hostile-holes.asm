@@ -29,10 +29,6 @@
 bits 64
 org 0x8000
 
-%macro ATTACK 1
-    align 16, db 0x90
-    jmp near %1
-%endmacro
     ATTACK osxsave              ; 0x8000
     ATTACK dr_high              ; 0x8010
     ATTACK dr_cpl3              ; 0x8020

@@ -13,10 +13,6 @@
 bits 32
 org 0x8000
 
-%macro ATTACK 1
-    align 16, db 0x90
-    jmp near %1
-%endmacro
     ATTACK jmp_tss              ; 0x8000
     ATTACK call_tss             ; 0x8010
     ATTACK int_task_gate        ; 0x8020

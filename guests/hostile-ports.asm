@@ -22,10 +22,6 @@
 bits 64
 org 0x8000
 
-%macro ATTACK 1
-    align 16, db 0x90
-    jmp near %1
-%endmacro
     ATTACK ports                ; 0x8000
     ATTACK ins                  ; 0x8010
     ATTACK outs                 ; 0x8020

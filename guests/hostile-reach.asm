@@ -12,10 +12,6 @@
 bits 64
 org 0x8000
 
-%macro ATTACK 1
-    align 16, db 0x90
-    jmp near %1
-%endmacro
     ATTACK past_end             ; 0x8000
     ATTACK straddle             ; 0x8010
     ATTACK keel_image           ; 0x8020 (mem=1)
