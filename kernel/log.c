@@ -20,14 +20,11 @@ static const char *const level_word[] = {
     [LOG_DEBUG] = "debug: ",
 };
 
-static void log_line(const char *word, const char *fmt, va_list ap)
+/* Ends a formatted line (marking a cut) and writes it in one piece. */
+static void log_emit(char *line, size_t len)
 {
-    char line[LOG_LINE_MAX];
-    int n = ksnprintf(line, sizeof(line), "[cpu%u] %s", this_cpu_id(), word);
-    int m = kvsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
-    size_t len = (size_t)n + (size_t)m;
-    if (len > sizeof(line) - 2) {       /* too long: mark the cut */
-        len = sizeof(line) - 2;
+    if (len > LOG_LINE_MAX - 2) {       /* too long: mark the cut */
+        len = LOG_LINE_MAX - 2;
         line[len - 3] = line[len - 2] = line[len - 1] = '.';
     }
     line[len++] = '\n';
@@ -44,6 +41,14 @@ static void log_line(const char *word, const char *fmt, va_list ap)
     mid_line = false;
     console_write(line, len);
     spin_unlock(&console_lock);
+}
+
+static void log_line(const char *word, const char *fmt, va_list ap)
+{
+    char line[LOG_LINE_MAX];
+    int n = ksnprintf(line, sizeof(line), "[cpu%u] %s", this_cpu_id(), word);
+    int m = kvsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+    log_emit(line, (size_t)n + (size_t)m);
 }
 
 void log_printf(enum log_level level, const char *fmt, ...)
@@ -70,6 +75,15 @@ void log_always(const char *fmt, ...)
     va_start(ap, fmt);
     log_line("", fmt, ap);
     va_end(ap);
+}
+
+void log_guest(const char *name, const char *s, size_t n)
+{
+    if (log_level < LOG_INFO)
+        return;
+    char line[LOG_LINE_MAX];
+    int len = ksnprintf(line, sizeof(line), "(%s) %.*s", name, (int)n, s);
+    log_emit(line, (size_t)len);
 }
 
 void log_raw(const char *s, size_t n)

@@ -1,5 +1,6 @@
-/* Leveled log lines with a CPU prefix: "[cpu0] warning: ...". Each call is
- * one line, written to the console in one piece. */
+/* Leveled log lines with a CPU prefix: "[cpu0] warning: ...", and the
+ * guests' console lines, "(NAME) ...". Each call is one line, written to
+ * the console in one piece. */
 #ifndef KEEL_LOG_H
 #define KEEL_LOG_H
 
@@ -23,6 +24,12 @@ void log_dump(const char *fmt, ...) KEEL_PRINTF(1, 2);
 /* A line printed whatever loglvl= says (the power-off line, which the
  * test harness reads). */
 void log_always(const char *fmt, ...) KEEL_PRINTF(1, 2);
+
+/* A line of a guest's own console output, "(NAME) text": no CPU prefix,
+ * so that it reads apart from Keel's own lines, "[cpuN] ..." (Xen's
+ * "(d1)"). The caller has made the text printable. Printed at loglvl=info
+ * and above, as the guest's output always has been. */
+void log_guest(const char *name, const char *s, size_t n);
 
 /* Bytes as they are, not a line: the output of the guest that has the
  * input focus, and the monitor's echo. A log line that follows bytes

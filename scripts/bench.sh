@@ -160,11 +160,12 @@ case ${1:-} in
   *) echo "usage: bench.sh [--kvm | --log FILE [FILE...]]" >&2; exit 2 ;;
 esac
 
-# "bench NAME TOTAL N" lines, from the guest and from Keel itself
+# "bench NAME TOTAL N" lines, from the guest ("(bench) bench ...", its own
+# output) and from Keel itself ("[cpu0] bench ...")
 declare -A total count
 while read -r name t n; do
   total[$name]=$t count[$name]=$n
-done < <(tr -d '\r' < "$log" | sed -n 's/.*\] \(guest bench: \)\{0,1\}bench \([a-z_]*\) \([0-9]*\) \([0-9]*\).*/\2 \3 \4/p')
+done < <(tr -d '\r' < "$log" | sed -n 's/^\(.*\] \|(bench) \)bench \([a-z_]*\) \([0-9]*\) \([0-9]*\).*/\2 \3 \4/p')
 for need in empty cpuid vmcall empty_io io_write io_read empty_msr rdmsr cpu_loop cpu_loop_bare; do
   [[ -n ${total[$need]:-} ]] || { echo "bench: no '$need' figure in $log" >&2; exit 1; }
 done
@@ -215,7 +216,7 @@ for f in "${apic_logs[@]}"; do
   declare -A t=() n=()
   while read -r name tt nn; do
     t[$name]=$tt n[$name]=$nn
-  done < <(tr -d '\r' < "$f" | sed -n 's/.*\] guest bench-apic: bench \([a-z_]*\) \([0-9]*\) \([0-9]*\).*/\1 \2 \3/p')
+  done < <(tr -d '\r' < "$f" | sed -n 's/^(bench-apic) bench \([a-z_]*\) \([0-9]*\) \([0-9]*\).*/\1 \2 \3/p')
   for name in "${!t[@]}"; do
     [[ $name == *_base ]] && continue
     apic[$col.$name]=$(( (t[$name] - ${t[${name}_base]:-0}) / n[$name] ))

@@ -29,7 +29,7 @@ say() { echo "$1"; [[ $1 == ok* ]] || fail=1; }
 slack=300
 total=0
 for g in soak0 soak1; do
-  rounds=$(tr -d '\r' < "$log" | sed -n "s/.*guest $g: soak: \([0-9]*\) rounds.*/\1/p" | tail -n 1)
+  rounds=$(tr -d '\r' < "$log" | sed -n "s/^($g) soak: \([0-9]*\) rounds.*/\1/p" | tail -n 1)
   if [[ -z $rounds ]]; then say "FAIL $g: no 'soak: N rounds' line"; continue; fi
   grep -q "guest $g: PASS: registers, memory and interrupts held" "$log" ||
     say "FAIL $g: its checks did not pass"

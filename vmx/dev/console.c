@@ -1,8 +1,9 @@
 /* The guest console: the characters a guest writes (to its UART or by
- * hypercall) become lines on Keel's console, "guest NAME: ...", with
+ * hypercall) become lines on Keel's console, "(NAME) ...", apart from
+ * Keel's own lines ("[cpuN] ...", those about the guest included), with
  * anything unprintable shown as '.', so that no guest controls the
- * terminal. One line buffer per guest, under the guest's lock: its vCPUs
- * may write at once. */
+ * terminal or writes a line that reads as Keel's. One line buffer per
+ * guest, under the guest's lock: its vCPUs may write at once. */
 #include "kernel/bench.h"
 #include "kernel/console_input.h"
 #include "kernel/log.h"
@@ -13,7 +14,7 @@ static void flush_locked(struct guest *g)
 {
     if (!g->line_len)
         return;
-    log_info("guest %s: %.*s", g->cfg.name, (int)g->line_len, g->line);
+    log_guest(g->cfg.name, g->line, g->line_len);
     g->line_len = 0;
 }
 

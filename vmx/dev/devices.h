@@ -24,7 +24,7 @@ bool devices_acpi_platform(const struct guest *g);
 void devices_reset(struct guest *g);
 
 /* The guest console (vmx/dev/console.c): what the guest writes appears on
- * Keel's console line by line as "guest NAME: ...". */
+ * Keel's console line by line as "(NAME) ...". */
 void guest_console_putc(struct guest *g, char c);
 void guest_console_flush(struct guest *g);
 
