@@ -26,6 +26,7 @@ void asm_consts(void)
     CONST(VCPU_LAUNCHED, offsetof(struct vcpu, launched));
     CONST(VCPU_REQUESTS, offsetof(struct vcpu, requests));
     CONST(VMCS_HOST_RSP, VMCS_HOST_RSP);
+    CONST(VMCS_VM_EXIT_REASON, VMCS_VM_EXIT_REASON);
     CONST(EXIT_STOP, EXIT_STOP);
     CONST(VMX_FAIL_INVALID, VMX_FAIL_INVALID);
     CONST(VMX_FAIL_VALID, VMX_FAIL_VALID);

@@ -4,11 +4,12 @@
 ;
 ; The whole run loop is here, so that an exit costs no more than it must:
 ; host registers are saved and HOST_RSP written once per vmx_run; each
-; exit saves the guest registers, calls vmx_handle_exit(vcpu), then the
-; pre-entry step if a request waits (one compare when none does) and,
-; unless they say stop, resumes the guest.
+; exit saves the guest registers (for the common exits only those C may
+; clobber, below), calls the handler, then the pre-entry step if a
+; request waits (one compare when none does) and, unless they say stop,
+; resumes the guest.
 
-%include "asm_consts.inc"      ; GR_*, VCPU_LAUNCHED, VMCS_HOST_RSP, EXIT_STOP,
+%include "asm_consts.inc"      ; GR_*, VCPU_LAUNCHED, VMCS_HOST_RSP, VMCS_VM_EXIT_REASON, EXIT_STOP,
                                 ; VMX_FAIL_*: generated from the C (boot/asm_consts.c)
 
 ; LOAD_GUEST_GPRS: the guest's general registers from the vCPU at rdi
@@ -29,6 +30,43 @@
     mov r14, [rdi + GR_R14]
     mov r15, [rdi + GR_R15]
     mov rdi, [rdi + GR_RDI]
+%endmacro
+
+; The light exits' half (below): the registers the C ABI lets a callee
+; clobber, and RBX (CPUID writes it). From and to the vCPU at rdi; the
+; load leaves rdi last.
+%macro SAVE_GUEST_VOLATILE 0
+    mov [rdi + GR_RAX], rax
+    mov [rdi + GR_RCX], rcx
+    mov [rdi + GR_RDX], rdx
+    mov [rdi + GR_RBX], rbx
+    mov [rdi + GR_RSI], rsi
+    mov [rdi + GR_R8],  r8
+    mov [rdi + GR_R9],  r9
+    mov [rdi + GR_R10], r10
+    mov [rdi + GR_R11], r11
+%endmacro
+
+%macro LOAD_GUEST_VOLATILE 0
+    mov rax, [rdi + GR_RAX]
+    mov rcx, [rdi + GR_RCX]
+    mov rdx, [rdi + GR_RDX]
+    mov rbx, [rdi + GR_RBX]
+    mov rsi, [rdi + GR_RSI]
+    mov r8,  [rdi + GR_R8]
+    mov r9,  [rdi + GR_R9]
+    mov r10, [rdi + GR_R10]
+    mov r11, [rdi + GR_R11]
+    mov rdi, [rdi + GR_RDI]
+%endmacro
+
+; The other half: what the C ABI keeps (RBP, R12-R15), into the vCPU at rdi.
+%macro SAVE_GUEST_CALLEE 0
+    mov [rdi + GR_RBP], rbp
+    mov [rdi + GR_R12], r12
+    mov [rdi + GR_R13], r13
+    mov [rdi + GR_R14], r14
+    mov [rdi + GR_R15], r15
 %endmacro
 
 ; ------------------------------------------------------------------ mitigations
@@ -136,23 +174,18 @@ vmx_run%1:
     ret
 
 ; HOST_RIP: the CPU arrives here on every VM exit, RSP = HOST_RSP.
+;
+; Two ways through. A light exit (the reasons in exit_light_reasons,
+; vmx/exit.c: CPUID, I/O, RDMSR, ...) saves only the guest registers C
+; code may clobber: its handler touches no others, and the C ABI keeps
+; RBP and R12-R15 as the guest left them through the call, so they are
+; neither saved nor loaded. Should a request wait or the handler say
+; stop, they are saved then, before anyone else can look. Every other
+; exit, and a reason that cannot be read, saves all of them first.
 vmx_exit_stub%1:
     push rdi                    ; the guest's RDI
     mov rdi, [rsp + 8]          ; the vCPU
-    mov [rdi + GR_RAX], rax
-    mov [rdi + GR_RCX], rcx
-    mov [rdi + GR_RDX], rdx
-    mov [rdi + GR_RBX], rbx
-    mov [rdi + GR_RBP], rbp
-    mov [rdi + GR_RSI], rsi
-    mov [rdi + GR_R8],  r8
-    mov [rdi + GR_R9],  r9
-    mov [rdi + GR_R10], r10
-    mov [rdi + GR_R11], r11
-    mov [rdi + GR_R12], r12
-    mov [rdi + GR_R13], r13
-    mov [rdi + GR_R14], r14
-    mov [rdi + GR_R15], r15
+    SAVE_GUEST_VOLATILE
     pop qword [rdi + GR_RDI]
   %if %2
     cmp byte [rel spec + SPEC_RSB_FILL], 0
@@ -160,8 +193,38 @@ vmx_exit_stub%1:
     FILL_RSB
 .no_rsb%1:
   %endif
-    call vmx_handle_exit        ; RSP is 16-byte aligned here
+    mov esi, VMCS_VM_EXIT_REASON
+    vmread rsi, rsi
+    jbe .no_reason%1
+    cmp rsi, 63
+    ja .full%1                  ; a failed entry (bit 31), or a reason above 63
+    bt [rel exit_light_reasons], rsi
+    jnc .full%1
+    call vmx_handle_light       ; (vcpu, reason) -> action; RSP is 16-byte aligned
     mov rdi, [rsp]
+    cmp dword [rdi + VCPU_REQUESTS], 0
+    jne .light_more%1
+    cmp eax, EXIT_STOP
+    je .light_more%1
+    LOAD_GUEST_VOLATILE
+  %if %2
+    MITIGATE_ENTRY
+  %endif
+    vmresume
+    mov rdi, [rsp]              ; the entry failed: MOVs keep the flags .failed reads
+    SAVE_GUEST_CALLEE
+    jmp vmx_run%1.failed%1
+.light_more%1:                  ; a request or a stop: all registers in the vCPU
+    SAVE_GUEST_CALLEE
+    jmp .after%1
+.no_reason%1:                   ; VMfail: a panic that says why
+    SAVE_GUEST_CALLEE
+    call vmx_exit_reason_failed
+.full%1:
+    SAVE_GUEST_CALLEE
+    call vmx_handle_exit        ; (vcpu, reason) -> action
+    mov rdi, [rsp]
+.after%1:
     cmp dword [rdi + VCPU_REQUESTS], 0
     jne .pre_entry%1            ; a request waits: the pre-entry step (vmx/event.c)
 .decided%1:
@@ -179,6 +242,9 @@ vmx_exit_stub%1:
 bits 64
 section .text
 extern vmx_handle_exit
+extern vmx_handle_light
+extern vmx_exit_reason_failed
+extern exit_light_reasons
 extern vcpu_pre_entry
 extern spec
 

@@ -250,6 +250,8 @@ void vcpu_snapshot_take(struct vcpu *v)
 static __attribute__((noinline)) uint32_t monitor_requests(struct vcpu *v, uint32_t req)
 {
     struct guest *g = v->guest;
+    if (req & VCPU_REQ_CONSOLE)         /* from a light exit (vmx/exit.c) */
+        console_input_poll(rdtsc());
     if (req & VCPU_REQ_SNAPSHOT)
         vcpu_snapshot_take(v);
     if ((req & VCPU_REQ_GDB_STEP) && gdb_stub_step_check(v))
@@ -276,7 +278,7 @@ static __attribute__((noinline)) uint32_t monitor_requests(struct vcpu *v, uint3
         vcpu_request_self(v, VCPU_REQ_PAUSE);
     if (more & VCPU_REQ_GDB_STEP)       /* GDB's step begins: checked after each exit */
         vcpu_request_self(v, VCPU_REQ_GDB_STEP);
-    return (req | more) & ~(VCPU_REQ_PAUSE | VCPU_REQ_SNAPSHOT | VCPU_REQ_GDB_STEP);
+    return (req | more) & ~VCPU_REQ_MONITOR;
 }
 
 int vcpu_pre_entry(struct vcpu *v, int act)

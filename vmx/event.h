@@ -86,6 +86,14 @@ static inline void vcpu_request_self(struct vcpu *v, uint32_t req)
     __atomic_fetch_or(&v->requests, req, __ATOMIC_RELAXED);
 }
 
+/* The console's poll (kernel/console_input.h), from an exit that may not
+ * run it: it asks the pre-entry step to, when the poll is due. */
+static inline void console_input_poll_later(struct vcpu *v, uint64_t now)
+{
+    if (__builtin_expect(now >= console_poll_due, 0))
+        vcpu_request_self(v, VCPU_REQ_CONSOLE);
+}
+
 /* Inject the APIC's highest deliverable interrupt now, from an exit
  * handler that just made one requestable (emulated APIC only), or open a
  * window for it: what the pre-entry step would do, without its round. */

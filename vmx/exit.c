@@ -108,9 +108,11 @@ void vmcs_dump(const char *why)
 
 static inline __attribute__((always_inline)) void skip_instruction(uint64_t len)
 {
-    uint64_t rip = vmread(VMCS_GUEST_RIP) + len;
-    if (__builtin_expect(rip >> 32, 0))
-        rip &= guest_word_mask();       /* EIP wraps outside 64-bit mode */
+    uint64_t old = vmread(VMCS_GUEST_RIP), rip = old + len;
+    uint32_t low;
+    /* EIP wraps outside 64-bit mode; only a carry out of bit 31 can wrap it */
+    if (__builtin_expect(__builtin_add_overflow((uint32_t)old, (uint32_t)len, &low), 0))
+        rip &= guest_word_mask();
     vmwrite(VMCS_GUEST_RIP, rip);
     /* Past the instruction, blocking by STI or MOV SS has ended. */
     uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY_INFO);
@@ -143,7 +145,7 @@ static __attribute__((noinline)) enum exit_action budget_check(struct vcpu *v)
 {
     v->exits_to_check = BUDGET_CHECK_EXITS;
     uint64_t now = rdtsc();
-    console_input_poll(now);        /* for the same reason as the budget */
+    console_input_poll_later(v, now);   /* for the same reason as the budget */
     if (budget_spent(v, now))
         return EXIT_STOP;
     return handle(v, EXIT_REASON_BASIC(vmread(VMCS_VM_EXIT_REASON)));
@@ -174,9 +176,36 @@ static __attribute__((noinline)) enum exit_action unusual_exit(struct vcpu *v, u
     return dispatch(v, basic);
 }
 
-enum exit_action vmx_handle_exit(struct vcpu *v)
+/* The light exits (vmx/entry.asm saves only RAX, RBX, RCX, RDX, RSI, RDI
+ * and R8-R11 for them): their handlers, and all they call, use no other
+ * guest register. RBP and R12-R15 stay the guest's in the CPU's registers
+ * (the C ABI keeps them) and reach the vCPU only when a request waits or
+ * the handler stops, before the pre-entry step. So nothing that looks at
+ * every register (the monitor's snapshot of its own CPU's vCPU, GDB,
+ * instruction emulation, MOV to or from CR and DR) may run in one: the
+ * console is polled in the pre-entry step (VCPU_REQ_CONSOLE). All below 64. */
+#define LIGHT(name) (1ull << EXIT_REASON_##name)
+const uint64_t exit_light_reasons =
+    LIGHT(EXTERNAL_INTERRUPT) | LIGHT(INTERRUPT_WINDOW) | LIGHT(NMI_WINDOW) | LIGHT(CPUID) |
+    LIGHT(VMCALL) | LIGHT(IO_INSTRUCTION) | LIGHT(MSR_READ) | LIGHT(MSR_WRITE) |
+    LIGHT(VIRTUALIZED_EOI) | LIGHT(PREEMPTION_TIMER) | LIGHT(XSETBV) | LIGHT(APIC_WRITE);
+#undef LIGHT
+_Static_assert(EXIT_REASON_APIC_WRITE < 64, "exit_light_reasons is one 64-bit word");
+
+/* The stub's VMREAD of the exit reason failed. */
+void vmx_exit_reason_failed(void)
 {
-    uint64_t reason = vmread(VMCS_VM_EXIT_REASON);     /* 32 bits, zero-extended */
+    vmcs_fail("VMREAD", VMCS_VM_EXIT_REASON);
+}
+
+/* A light exit (vmx/entry.asm has read its reason, and checked it is one) */
+enum exit_action vmx_handle_light(struct vcpu *v, uint64_t reason)
+{
+    return dispatch(v, reason);
+}
+
+enum exit_action vmx_handle_exit(struct vcpu *v, uint64_t reason)
+{
     if (__builtin_expect(reason >= EXIT_REASON_COUNT, 0))
         return unusual_exit(v, (uint32_t)reason);
     return dispatch(v, reason);

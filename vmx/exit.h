@@ -13,8 +13,12 @@ enum exit_action {
 
 typedef enum exit_action (*exit_handler_fn)(struct vcpu *v);
 
-/* Dispatch the exit that just happened (called by vmx/entry.asm). */
-enum exit_action vmx_handle_exit(struct vcpu *v);
+/* Dispatch the exit that just happened, whose reason (the VMCS field,
+ * zero-extended) vmx/entry.asm has read: any exit, or a light one (exit.c). */
+enum exit_action vmx_handle_exit(struct vcpu *v, uint64_t reason);
+enum exit_action vmx_handle_light(struct vcpu *v, uint64_t reason);
+__attribute__((noreturn)) void vmx_exit_reason_failed(void);
+extern const uint64_t exit_light_reasons;
 
 /* Decode a VM entry that did not happen (VMfail) or failed (exit with bit
  * 31 set), stop the guest with the reason by name. */

@@ -47,10 +47,14 @@ static __attribute__((noinline)) enum exit_action policy(struct vcpu *v)
 
 enum exit_action exit_cpuid(struct vcpu *v)
 {
-    uint32_t leaf = (uint32_t)v->regs.rax, sub = (uint32_t)v->regs.rcx;
+    uint32_t leaf = (uint32_t)v->regs.rax;
     if (leaf >= 32 || (guest_cpuid_leaves >> leaf & 1))
         return policy(v);
-    struct cpuid_regs r = cpuid(leaf, sub);
-    set_regs(v, &r);
+    /* The host's answer straight into the guest's registers: in 64-bit
+     * mode CPUID clears bits 63:32 of all four (SDM CPUID, "Operation"),
+     * so no value needs extending on the way. */
+    asm volatile("cpuid"
+                 : "=a"(v->regs.rax), "=b"(v->regs.rbx), "=c"(v->regs.rcx), "=d"(v->regs.rdx)
+                 : "a"(leaf), "c"((uint32_t)v->regs.rcx));
     return EXIT_NEXT_INSTRUCTION;
 }

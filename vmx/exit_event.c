@@ -126,7 +126,7 @@ enum exit_action exit_preemption_timer(struct vcpu *v)
     uint64_t now = rdtsc();
     vapic_timer_check(v, now);
     vcpu_request_self(v, VCPU_REQ_TIMER);       /* it has run out: set it again */
-    console_input_poll(now);                    /* the console is polled here */
+    console_input_poll_later(v, now);           /* the console is polled here */
     return budget_spent(v, now) ? EXIT_STOP : EXIT_RESUME;
 }
 

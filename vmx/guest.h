@@ -48,7 +48,8 @@ enum guest_restart_override { GUEST_RESTART_POLICY, GUEST_RESTART_ONCE, GUEST_RE
 #define VCPU_REQ_SNAPSHOT (1u << 6) /* copy registers and VMCS into vcpu.snapshot */
 #define VCPU_REQ_PAUSE  (1u << 7)   /* wait in Keel while guest.paused */
 #define VCPU_REQ_GDB_STEP (1u << 8) /* GDB's step under way: done by Keel's emulation? */
-#define VCPU_REQ_MONITOR (VCPU_REQ_SNAPSHOT | VCPU_REQ_PAUSE | VCPU_REQ_GDB_STEP)
+#define VCPU_REQ_CONSOLE (1u << 9)  /* poll the console: the monitor may look at this vCPU */
+#define VCPU_REQ_MONITOR (VCPU_REQ_SNAPSHOT | VCPU_REQ_PAUSE | VCPU_REQ_GDB_STEP | VCPU_REQ_CONSOLE)
 
 /* The last MMIO instruction decoded (vmx/mmio.c). */
 #include "vmx/insn_decode.h"
