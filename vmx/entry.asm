@@ -35,12 +35,11 @@
 ; The light exits' half (below): the registers the C ABI lets a callee
 ; clobber, and RBX (CPUID writes it). From and to the vCPU at rdi; the
 ; load leaves rdi last.
-%macro SAVE_GUEST_VOLATILE 0
+%macro SAVE_GUEST_VOLATILE 0      ; (RSI and RDI: the stub pushed them)
     mov [rdi + GR_RAX], rax
     mov [rdi + GR_RCX], rcx
     mov [rdi + GR_RDX], rdx
     mov [rdi + GR_RBX], rbx
-    mov [rdi + GR_RSI], rsi
     mov [rdi + GR_R8],  r8
     mov [rdi + GR_R9],  r9
     mov [rdi + GR_R10], r10
@@ -175,32 +174,40 @@ vmx_run%1:
 
 ; HOST_RIP: the CPU arrives here on every VM exit, RSP = HOST_RSP.
 ;
-; Two ways through. A light exit (the reasons in exit_light_reasons,
-; vmx/exit.c: CPUID, I/O, RDMSR, ...) saves only the guest registers C
-; code may clobber: its handler touches no others, and the C ABI keeps
-; RBP and R12-R15 as the guest left them through the call, so they are
-; neither saved nor loaded. Should a request wait or the handler say
-; stop, they are saved then, before anyone else can look. Every other
-; exit, and a reason that cannot be read, saves all of them first.
+; Three ways through, by the exit reason, read first:
+; - CPUID of a leaf the host answers: the fast path below, which saves
+;   no register at all.
+; - A light exit (the reasons in exit_light_reasons, vmx/exit.c: CPUID,
+;   I/O, RDMSR, ...) saves only the guest registers C code may clobber:
+;   its handler touches no others, and the C ABI keeps RBP and R12-R15 as
+;   the guest left them through the call, so they are neither saved nor
+;   loaded. Should a request wait or the handler say stop, they are saved
+;   then, before anyone else can look.
+; - Every other exit, and a reason that cannot be read, saves all first.
 vmx_exit_stub%1:
-    push rdi                    ; the guest's RDI
-    mov rdi, [rsp + 8]          ; the vCPU
-    SAVE_GUEST_VOLATILE
-    pop qword [rdi + GR_RDI]
-  %if %2
-    cmp byte [rel spec + SPEC_RSB_FILL], 0
-    je .no_rsb%1
-    FILL_RSB
-.no_rsb%1:
-  %endif
+    push rsi                    ; the guest's RSI: RSI holds the reason
     mov esi, VMCS_VM_EXIT_REASON
     vmread rsi, rsi
     jbe .no_reason%1
+    cmp esi, EXIT_REASON_CPUID
+    je .cpuid%1
+.save%1:                        ; RSI: the reason; [RSP]: the guest's RSI
+    push rdi
+    mov rdi, [rsp + 16]         ; the vCPU
+    SAVE_GUEST_VOLATILE
+    pop qword [rdi + GR_RDI]
+    pop qword [rdi + GR_RSI]
+  %if %2
+    cmp byte [rel spec + SPEC_RSB_FILL], 0
+    je .no_rsb%1
+    FILL_RSB                    ; (RAX only)
+.no_rsb%1:
+  %endif
     cmp rsi, 63
     ja .full%1                  ; a failed entry (bit 31), or a reason above 63
     bt [rel exit_light_reasons], rsi
     jnc .full%1
-    call vmx_handle_light       ; (vcpu, reason) -> action; RSP is 16-byte aligned
+    call vmx_handle_light       ; (vcpu, reason) -> action
     mov rdi, [rsp]
     cmp dword [rdi + VCPU_REQUESTS], 0
     jne .light_more%1
@@ -211,14 +218,14 @@ vmx_exit_stub%1:
     MITIGATE_ENTRY
   %endif
     vmresume
-    mov rdi, [rsp]              ; the entry failed: MOVs keep the flags .failed reads
-    SAVE_GUEST_CALLEE
+.resume_failed%1:               ; the guest does not run again: its registers in
+    mov rdi, [rsp]              ; the vCPU may be the exit's. MOVs keep the flags
+    SAVE_GUEST_CALLEE           ; .failed reads
     jmp vmx_run%1.failed%1
 .light_more%1:                  ; a request or a stop: all registers in the vCPU
     SAVE_GUEST_CALLEE
     jmp .after%1
 .no_reason%1:                   ; VMfail: a panic that says why
-    SAVE_GUEST_CALLEE
     call vmx_exit_reason_failed
 .full%1:
     SAVE_GUEST_CALLEE
@@ -237,6 +244,81 @@ vmx_exit_stub%1:
     call vcpu_pre_entry         ; (vcpu, action) -> action
     mov rdi, [rsp]
     jmp .decided%1
+
+; CPUID of a leaf below 32 that guest_cpuid_leaves (vmx/guest_cpu.c) leaves
+; to the host: exit_cpuid's inline case, with no register saved. EAX is the
+; leaf, ECX the sub-leaf; RBX and RDX, which CPUID overwrites, RSI (pushed)
+; and RDI are scratch. The count and the budget as vmx_handle_light keeps
+; them, RIP advanced as skip_instruction does (vmx/exit.c), the CPUID, and
+; a request sends it the general way with every register saved. It runs no
+; RET and no indirect branch before VMRESUME (FILL_RSB is for those).
+.cpuid%1:
+    cmp eax, 31
+    ja .save%1                  ; the policy's: exit_cpuid
+    bt [rel guest_cpuid_leaves], eax
+    jc .save%1
+    push rdi
+    mov rdi, [rsp + 16]         ; the vCPU
+    sub dword [rdi + VCPU_EXITS_TO_CHECK], 1
+    jz .cpuid_budget%1
+    add qword [rdi + VCPU_EXITS_CPUID], 1
+    mov esi, VMCS_VM_EXIT_INSTRUCTION_LEN
+    vmread rsi, rsi
+    jbe .vmx_failed_rsi%1
+    mov edx, VMCS_GUEST_RIP
+    vmread rbx, rdx
+    jbe .vmx_failed_rdx%1
+    add rbx, rsi
+    cmp ebx, esi                ; below the length: a carry out of bit 31
+    jb .cpuid_wrap%1
+.cpuid_rip%1:
+    vmwrite rdx, rbx
+    jbe .vmx_failed_rdx%1
+    mov edx, VMCS_GUEST_INTERRUPTIBILITY_INFO
+    vmread rbx, rdx
+    jbe .vmx_failed_rdx%1
+    test bl, BLOCKING_BY_STI_OR_MOV_SS
+    jnz .cpuid_unblock%1
+.cpuid_answer%1:
+    cpuid
+    cmp dword [rdi + VCPU_REQUESTS], 0
+    jne .cpuid_more%1
+    pop rdi
+    pop rsi
+  %if %2
+    MITIGATE_ENTRY
+  %endif
+    vmresume
+    jmp .resume_failed%1
+.cpuid_budget%1:                ; the budget's turn: the C path counts again
+    add dword [rdi + VCPU_EXITS_TO_CHECK], 1
+    pop rdi
+    jmp .save%1
+.cpuid_wrap%1:                  ; EIP wraps outside 64-bit mode
+    mov esi, VMCS_GUEST_CS_AR_BYTES
+    vmread rsi, rsi
+    jbe .vmx_failed_rsi%1
+    test esi, VMX_AR_L
+    jnz .cpuid_rip%1
+    mov ebx, ebx
+    jmp .cpuid_rip%1
+.cpuid_unblock%1:               ; blocking by STI or MOV SS ends with the instruction
+    and ebx, ~BLOCKING_BY_STI_OR_MOV_SS
+    vmwrite rdx, rbx
+    jbe .vmx_failed_rdx%1
+    jmp .cpuid_answer%1
+.cpuid_more%1:                  ; done, and a request waits: as any exit from here
+    pop qword [rdi + GR_RDI]
+    pop qword [rdi + GR_RSI]
+    SAVE_GUEST_VOLATILE
+    SAVE_GUEST_CALLEE
+    xor eax, eax                ; EXIT_NEXT_INSTRUCTION
+    jmp .after%1
+.vmx_failed_rdx%1:              ; a panic naming the field
+    mov rsi, rdx
+.vmx_failed_rsi%1:
+    mov edi, esi
+    call vmx_fast_path_failed
 %endmacro
 
 bits 64
@@ -244,6 +326,8 @@ section .text
 extern vmx_handle_exit
 extern vmx_handle_light
 extern vmx_exit_reason_failed
+extern vmx_fast_path_failed
+extern guest_cpuid_leaves
 extern exit_light_reasons
 extern vcpu_pre_entry
 extern spec

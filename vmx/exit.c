@@ -198,6 +198,12 @@ void vmx_exit_reason_failed(void)
     vmcs_fail("VMREAD", VMCS_VM_EXIT_REASON);
 }
 
+/* A VMREAD or VMWRITE of vmx/entry.asm's CPUID fast path failed. */
+void vmx_fast_path_failed(uint32_t field)
+{
+    vmcs_fail("VMREAD or VMWRITE (the CPUID fast path)", field);
+}
+
 /* A light exit (vmx/entry.asm has read its reason, and checked it is one) */
 enum exit_action vmx_handle_light(struct vcpu *v, uint64_t reason)
 {

@@ -18,6 +18,7 @@ typedef enum exit_action (*exit_handler_fn)(struct vcpu *v);
 enum exit_action vmx_handle_exit(struct vcpu *v, uint64_t reason);
 enum exit_action vmx_handle_light(struct vcpu *v, uint64_t reason);
 __attribute__((noreturn)) void vmx_exit_reason_failed(void);
+__attribute__((noreturn)) void vmx_fast_path_failed(uint32_t field);
 extern const uint64_t exit_light_reasons;
 
 /* Decode a VM entry that did not happen (VMfail) or failed (exit with bit
