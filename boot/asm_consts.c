@@ -6,10 +6,12 @@
 
 #include "arch/x86/msr.h"
 #include "arch/x86/x86.h"
+#include "kernel/percpu.h"
 #include "vmx/exit.h"
 #include "vmx/guest.h"
 #include "vmx/hypercall.h"
 #include "vmx/spec_ctrl.h"
+#include "vmx/trace.h"
 #include "vmx/vmcs_fields.h"
 
 #define CONST(name, value) asm volatile("\n.ascii \"->" #name " %0\"" : : "i"((long)(value)))
@@ -46,6 +48,23 @@ void asm_consts(void)
     CONST(SPEC_VERW, offsetof(struct spec_mitigations, verw_on_entry));
     CONST(SPEC_RSB_FILL, offsetof(struct spec_mitigations, rsb_fill_on_exit));
     CONST(MSR_IA32_FLUSH_CMD, MSR_IA32_FLUSH_CMD);
+    /* vmx/trace_entry.asm: the ring, its entry, the vCPU's part */
+    CONST(PERCPU_TRACE_RING, offsetof(struct percpu, trace_ring));
+    CONST(PERCPU_TRACE_HEAD, offsetof(struct percpu, trace_head));
+    CONST(PERCPU_TRACE_NEXT, offsetof(struct percpu, trace_next));
+    CONST(TRACE_ENTRIES, TRACE_ENTRIES);
+    CONST(TRACE_ENTRY_SHIFT, TRACE_ENTRY_SHIFT);
+    CONST(TRACE_BAD_READ, TRACE_BAD_READ);
+    CONST(TE_REASON, offsetof(struct trace_entry, reason));
+    CONST(TE_WHO, offsetof(struct trace_entry, guest));
+    CONST(TE_QUAL, offsetof(struct trace_entry, qual));
+    CONST(TE_RIP, offsetof(struct trace_entry, rip));
+    CONST(TE_TSC, offsetof(struct trace_entry, tsc));
+    CONST(VCPU_TRACE_WHO, offsetof(struct vcpu, trace.who));
+    CONST(VCPU_TRACE_NEXT, offsetof(struct vcpu, trace.next));
+    CONST(TRACE_VMCS_REASON, VMCS_VM_EXIT_REASON);
+    CONST(TRACE_VMCS_QUAL, VMCS_EXIT_QUALIFICATION);
+    CONST(TRACE_VMCS_RIP, VMCS_GUEST_RIP);
     /* boot/: control-register and EFER bits */
     CONST(CR0_PE, X86_CR0_PE);
     CONST(CR0_WP, X86_CR0_WP);

@@ -47,5 +47,6 @@ MONITOR_COMMAND(restart);
 MONITOR_COMMAND(reboot);
 MONITOR_COMMAND(poweroff);
 MONITOR_COMMAND(gdb);           /* kernel/gdb/monitor.c */
+MONITOR_COMMAND(trace);         /* kernel/monitor_trace.c */
 
 #endif

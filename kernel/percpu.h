@@ -13,6 +13,7 @@
 struct vcpu;
 struct guest;
 struct vmcs_image;
+struct trace_entry;
 
 struct percpu {
     struct percpu *self;            /* %gs:0, for this_cpu() */
@@ -32,6 +33,11 @@ struct percpu {
     const struct guest *last_guest; /* the guest it ran last (IBPB between guests) */
     struct vmcs_image *vmcs_image;  /* scratch: a start state, a failed entry */
     uint64_t xsave_init;            /* an XSAVE area in the initial state */
+    /* The exit trace (vmx/trace.h): its ring, written only by this CPU's
+     * traced exit stub; the entries written in all; where the stub goes on */
+    struct trace_entry *trace_ring;
+    volatile uint64_t trace_head;
+    uint64_t trace_next;
     uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
     struct tss64 tss __attribute__((aligned(16)));
     uint8_t ist_stack[IST_COUNT][IST_STACK_SIZE] __attribute__((aligned(16)));

@@ -254,6 +254,8 @@ static __attribute__((noinline)) uint32_t monitor_requests(struct vcpu *v, uint3
         console_input_poll(rdtsc());
     if (req & VCPU_REQ_SNAPSHOT)
         vcpu_snapshot_take(v);
+    if (req & VCPU_REQ_TRACE)
+        trace_vcpu_apply(v);
     if ((req & VCPU_REQ_GDB_STEP) && gdb_stub_step_check(v))
         req |= VCPU_REQ_PAUSE;          /* the step ended in an exit Keel emulated */
     if (!(req & VCPU_REQ_PAUSE) || (req & VCPU_REQ_STOP))
@@ -278,6 +280,8 @@ static __attribute__((noinline)) uint32_t monitor_requests(struct vcpu *v, uint3
         vcpu_request_self(v, VCPU_REQ_PAUSE);
     if (more & VCPU_REQ_GDB_STEP)       /* GDB's step begins: checked after each exit */
         vcpu_request_self(v, VCPU_REQ_GDB_STEP);
+    if (more & VCPU_REQ_TRACE)
+        trace_vcpu_apply(v);
     return (req | more) & ~VCPU_REQ_MONITOR;
 }
 

@@ -161,6 +161,7 @@ static void vcpu_reset(struct guest *g, unsigned i, const struct vcpu_start *bsp
     v->vmcs = keep.vmcs;
     v->apic.page = keep.apic.page;
     memcpy(v->exits, keep.exits, sizeof(v->exits));
+    v->trace.want = keep.trace.want;    /* the monitor's trace outlives a restart (vcpu_run) */
     v->pat = X86_PAT_POWER_ON;
     if (i == 0)
         v->start = *bsp;

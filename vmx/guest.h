@@ -19,6 +19,7 @@
 #include "vmx/ept.h"
 #include "vmx/exit_reason.h"
 #include "vmx/msr_policy.h"
+#include "vmx/trace.h"
 #include "vmx/vcpu_start.h"
 #include "vmx/vmcs_image.h"
 #include "vmx/vmx_ops.h"
@@ -49,7 +50,9 @@ enum guest_restart_override { GUEST_RESTART_POLICY, GUEST_RESTART_ONCE, GUEST_RE
 #define VCPU_REQ_PAUSE  (1u << 7)   /* wait in Keel while guest.paused */
 #define VCPU_REQ_GDB_STEP (1u << 8) /* GDB's step under way: done by Keel's emulation? */
 #define VCPU_REQ_CONSOLE (1u << 9)  /* poll the console: the monitor may look at this vCPU */
-#define VCPU_REQ_MONITOR (VCPU_REQ_SNAPSHOT | VCPU_REQ_PAUSE | VCPU_REQ_GDB_STEP | VCPU_REQ_CONSOLE)
+#define VCPU_REQ_TRACE  (1u << 10)  /* trace on or off: HOST_RIP as vcpu.trace.want says */
+#define VCPU_REQ_MONITOR (VCPU_REQ_SNAPSHOT | VCPU_REQ_PAUSE | VCPU_REQ_GDB_STEP | VCPU_REQ_CONSOLE | \
+                          VCPU_REQ_TRACE)
 
 /* The last MMIO instruction decoded (vmx/mmio.c). */
 #include "vmx/insn_decode.h"
@@ -109,6 +112,7 @@ struct vcpu {
     /* VCPU_REQ_SNAPSHOT: where to copy; the copy takes it (NULL again), so
      * that a monitor that stopped waiting can tell whether it was taken. */
     struct vcpu_snapshot *volatile snapshot;
+    struct vcpu_trace trace;        /* the monitor's exit trace (vmx/trace.h) */
 };
 
 /* A port-I/O range of a device model: `io` answers each access (a read

@@ -67,6 +67,7 @@ void vcpu_cpu_prepare(struct percpu *cpu)
         cpu->xsave_init = mm_alloc_frames(XSAVE_AREA_FRAMES, FRAME_SIZE);
         *(uint32_t *)(uintptr_t)(cpu->xsave_init + FXSAVE_MXCSR_OFFSET) = MXCSR_DEFAULT;
     }
+    trace_cpu_prepare(cpu);
     if (!cpu->vmcs_image)
         cpu->vmcs_image = (struct vmcs_image *)(uintptr_t)mm_alloc_frames(
             (sizeof(struct vmcs_image) + FRAME_SIZE - 1) / FRAME_SIZE, FRAME_SIZE);
@@ -174,7 +175,8 @@ void vcpu_run(struct vcpu *v)
         if (first)
             log_info("guest %s: %s on cpu%u (VPID %u)", g->cfg.name,
                      v->index ? "vCPU running" : "starting", this_cpu_id(), v->vpid);
-        vcpu_request_self(v, VCPU_REQ_TIMER | VCPU_REQ_EVENT);
+        /* (a new start state has the plain HOST_RIP: traced again if on) */
+        vcpu_request_self(v, VCPU_REQ_TIMER | VCPU_REQ_EVENT | (v->trace.want ? VCPU_REQ_TRACE : 0));
         if (first)
             bench_first_entry();
         enum vmx_result r = VMX_SUCCEED;
