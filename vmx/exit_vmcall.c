@@ -65,10 +65,14 @@ enum exit_action exit_vmcall(struct vcpu *v)
         inject_exception(VECTOR_UD, false, 0);      /* not for user mode */
         return EXIT_RESUME;
     }
-    uint64_t mask = guest_word_mask();
-    uint64_t nr = v->regs.rax & mask;
-    if (nr != HC_NOP)
-        return hypercall(v, nr, mask);
+    /* RAX = HC_NOP in full is HC_NOP in every mode: the mode's word
+     * (a CS read) matters only for the others. */
+    if (v->regs.rax != HC_NOP) {
+        uint64_t mask = guest_word_mask();
+        uint64_t nr = v->regs.rax & mask;
+        if (nr != HC_NOP)
+            return hypercall(v, nr, mask);
+    }
     v->regs.rax = HC_OK;
     return EXIT_NEXT_INSTRUCTION;
 }
