@@ -27,6 +27,7 @@ void asm_consts(void)
     REG(R11, r11); REG(R12, r12); REG(R13, r13); REG(R14, r14); REG(R15, r15);
     CONST(VCPU_LAUNCHED, offsetof(struct vcpu, launched));
     CONST(VCPU_REQUESTS, offsetof(struct vcpu, requests));
+    CONST(VCPU_REQ_TIMER, VCPU_REQ_TIMER);
     CONST(VMCS_HOST_RSP, VMCS_HOST_RSP);
     CONST(VMCS_VM_EXIT_REASON, VMCS_VM_EXIT_REASON);
     /* vmx/entry.asm, the CPUID fast path: the exit's count and budget,

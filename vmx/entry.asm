@@ -213,6 +213,7 @@ vmx_exit_stub%1:
     jne .light_more%1
     cmp eax, EXIT_STOP
     je .light_more%1
+.light_resume%1:
     LOAD_GUEST_VOLATILE
   %if %2
     MITIGATE_ENTRY
@@ -222,7 +223,15 @@ vmx_exit_stub%1:
     mov rdi, [rsp]              ; the vCPU may be the exit's. MOVs keep the flags
     SAVE_GUEST_CALLEE           ; .failed reads
     jmp vmx_run%1.failed%1
-.light_more%1:                  ; a request or a stop: all registers in the vCPU
+.light_more%1:                  ; a request or a stop
+    cmp eax, EXIT_STOP
+    je .light_save%1
+    cmp dword [rdi + VCPU_REQUESTS], VCPU_REQ_TIMER
+    jne .light_save%1
+    call vcpu_rearm_timer       ; all that waits: the timer, armed again from the
+    mov rdi, [rsp]              ; TSC while a deadline is (vmx/event.c); it looks
+    jmp .light_resume%1         ; at no register
+.light_save%1:                  ; anything else: all registers in the vCPU first
     SAVE_GUEST_CALLEE
     jmp .after%1
 .no_reason%1:                   ; VMfail: a panic that says why
@@ -307,13 +316,12 @@ vmx_exit_stub%1:
     vmwrite rdx, rbx
     jbe .vmx_failed_rdx%1
     jmp .cpuid_answer%1
-.cpuid_more%1:                  ; done, and a request waits: as any exit from here
+.cpuid_more%1:                  ; done, and a request waits: as a light exit from here
     pop qword [rdi + GR_RDI]
     pop qword [rdi + GR_RSI]
     SAVE_GUEST_VOLATILE
-    SAVE_GUEST_CALLEE
     xor eax, eax                ; EXIT_NEXT_INSTRUCTION
-    jmp .after%1
+    jmp .light_more%1
 .vmx_failed_rdx%1:              ; a panic naming the field
     mov rsi, rdx
 .vmx_failed_rsi%1:
@@ -330,6 +338,7 @@ extern vmx_fast_path_failed
 extern guest_cpuid_leaves
 extern exit_light_reasons
 extern vcpu_pre_entry
+extern vcpu_rearm_timer
 extern spec
 
 RUN_LOOP , 0                    ; vmx_run, vmx_exit_stub: the plain loop

@@ -328,3 +328,14 @@ int vcpu_pre_entry(struct vcpu *v, int act)
     }
     return act;
 }
+
+/* The pre-entry step when VCPU_REQ_TIMER is the one request and the exit
+ * was light (vmx/entry.asm): the re-arm is all there is to do, and it
+ * needs no register saved (KVM re-arms its hypervisor timer on every
+ * entry the same way). The request stays while a deadline does. */
+void vcpu_rearm_timer(struct vcpu *v)
+{
+    arm_timer(v);
+    if (!v->apic.timer_deadline && !v->device_deadline)
+        __atomic_fetch_and(&v->requests, ~VCPU_REQ_TIMER, __ATOMIC_ACQUIRE);
+}

@@ -79,6 +79,7 @@ static inline uint64_t vcpu_watchdog_ticks(void)
  * act on requests, re-inject, inject the highest pending NMI or
  * interrupt, or ask for a window. Returns what vmx_run should do. */
 int vcpu_pre_entry(struct vcpu *v, int act);
+void vcpu_rearm_timer(struct vcpu *v);
 
 /* A request the vCPU makes of itself (no kick needed). */
 static inline void vcpu_request_self(struct vcpu *v, uint32_t req)
