@@ -343,11 +343,6 @@ uint32_t vlapic_current_count(const struct vlapic *l, uint64_t now)
     return initial - (uint32_t)((ticks - l->timer_count) % initial);
 }
 
-bool vlapic_timer_due(const struct vlapic *l, uint64_t now)
-{
-    return l->timer_deadline && now >= l->timer_deadline;
-}
-
 /* One interrupt per call, however many periods passed: the missed ones
  * are skipped, and the next deadline is a whole number of periods after
  * the last, so the timer does not drift with the caller's lateness. */

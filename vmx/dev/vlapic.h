@@ -233,7 +233,10 @@ bool vlapic_match_dest(const struct vlapic *l, uint32_t dest, bool logical);
  * the LVT timer vector to raise (-1: not due, or masked); the caller
  * accepts it. vlapic_timer_fire does both: it returns true if an
  * interrupt was accepted into IRR. */
-bool vlapic_timer_due(const struct vlapic *l, uint64_t now);
+static inline bool vlapic_timer_due(const struct vlapic *l, uint64_t now)
+{
+    return l->timer_deadline && now >= l->timer_deadline;     /* inline: on every timer exit */
+}
 int vlapic_timer_expire(struct vlapic *l, uint64_t now);
 bool vlapic_timer_fire(struct vlapic *l, uint64_t now);
 
