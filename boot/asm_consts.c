@@ -32,8 +32,14 @@ void asm_consts(void)
     CONST(VMCS_VM_EXIT_REASON, VMCS_VM_EXIT_REASON);
     /* vmx/entry.asm, the CPUID fast path: the exit's count and budget,
      * the fields that advance RIP */
+    CONST(EXIT_LIGHT_REASONS, EXIT_LIGHT_REASONS);
     CONST(EXIT_REASON_CPUID, EXIT_REASON_CPUID);
+    CONST(EXIT_REASON_VMCALL, EXIT_REASON_VMCALL);
     CONST(VCPU_EXITS_CPUID, offsetof(struct vcpu, exits[EXIT_REASON_CPUID]));
+    CONST(VCPU_EXITS_VMCALL, offsetof(struct vcpu, exits[EXIT_REASON_VMCALL]));
+    CONST(VMCS_GUEST_SS_AR_BYTES, VMCS_GUEST_SS_AR_BYTES);
+    CONST(VMX_AR_DPL_MASK, 3u << 5);
+    CONST(HC_OK, HC_OK);
     CONST(VCPU_EXITS_TO_CHECK, offsetof(struct vcpu, exits_to_check));
     CONST(VMCS_VM_EXIT_INSTRUCTION_LEN, VMCS_VM_EXIT_INSTRUCTION_LEN);
     CONST(VMCS_GUEST_RIP, VMCS_GUEST_RIP);

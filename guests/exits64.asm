@@ -25,6 +25,35 @@ start:
     cmp ebx, 'Keel'
     CHECK e, "CPUID 0x40000000 signature is KeelKeelKeel"
 
+    ; The fast paths (vmx/entry.asm): CPUID of a leaf the host answers and
+    ; VMCALL HC_NOP change what they answer and RIP, no other register
+    call set_patterns
+    xor eax, eax
+    xor ecx, ecx
+    cpuid                       ; leaf 0: the host's
+    call check_patterns
+    CHECK e, "CPUID leaf 0 keeps RSI, RDI, RBP and R8-R15"
+    call set_patterns
+    mov rbx, 0xb1b2b3b4b5b6b7b8
+    mov rcx, 0xc1c2c3c4c5c6c7c8
+    mov rdx, 0xd1d2d3d4d5d6d7d8
+    mov eax, HC_NOP
+    vmcall
+    test rax, rax               ; HC_OK
+    jnz .nop_bad
+    mov rax, 0xb1b2b3b4b5b6b7b8
+    cmp rbx, rax
+    jne .nop_bad
+    mov rax, 0xc1c2c3c4c5c6c7c8
+    cmp rcx, rax
+    jne .nop_bad
+    mov rax, 0xd1d2d3d4d5d6d7d8
+    cmp rdx, rax
+    jne .nop_bad
+    call check_patterns
+.nop_bad:
+    CHECK e, "VMCALL HC_NOP returns 0 and keeps every other register"
+
     ; CR access: VMXE is Keel's, the guest does not see it
     mov rax, cr4
     test eax, 1 << 13
@@ -172,6 +201,37 @@ start:
     CHECK e, "unknown hypercall 99 returns -1"
 
     EXIT 0
+
+; set_patterns: RSI, RDI, RBP, R8-R15 to values of their own;
+; check_patterns: ZF set if they still hold them
+%macro PATTERNS 1
+    %1 rsi, 0x5050505050505051
+    %1 rdi, 0x5050505050505052
+    %1 rbp, 0x5050505050505053
+    %1 r8,  0x5050505050505054
+    %1 r9,  0x5050505050505055
+    %1 r10, 0x5050505050505056
+    %1 r11, 0x5050505050505057
+    %1 r12, 0x5050505050505058
+    %1 r13, 0x5050505050505059
+    %1 r14, 0x505050505050505a
+    %1 r15, 0x505050505050505b
+%endmacro
+%macro SET_ONE 2
+    mov %1, %2
+%endmacro
+%macro CHECK_ONE 2
+    mov rax, %2
+    cmp %1, rax
+    jne .out
+%endmacro
+set_patterns:
+    PATTERNS SET_ONE
+    ret
+check_patterns:
+    PATTERNS CHECK_ONE
+.out:
+    ret
 
 vmxon_region: dq 0
 LONG64_LIB

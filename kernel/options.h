@@ -13,10 +13,10 @@
 enum selftest { SELFTEST_NONE, SELFTEST_UD, SELFTEST_GP, SELFTEST_PF, SELFTEST_DE,
                 SELFTEST_BP, SELFTEST_DF, SELFTEST_PANIC, SELFTEST_AP_SILENT,
                 SELFTEST_LOG_STORM, SELFTEST_VMX_PANIC, SELFTEST_GUEST_PANIC,
-                SELFTEST_NO_PREEMPTION_TIMER };
+                SELFTEST_NO_PREEMPTION_TIMER, SELFTEST_MITIGATED_LOOP };
 #define SELFTEST_NAMES \
     "none|ud|gp|pf|de|bp|df|panic|ap-silent|log-storm|vmx-panic|guest-panic|" \
-    "no-preemption-timer"
+    "no-preemption-timer|mitigated-loop"
 
 #define ACPI_MODE_NAMES "on|dump|scan"
 enum acpi_mode { ACPI_ON, ACPI_DUMP, ACPI_SCAN };

@@ -35,11 +35,12 @@
 ; The light exits' half (below): the registers the C ABI lets a callee
 ; clobber, and RBX (CPUID writes it). From and to the vCPU at rdi; the
 ; load leaves rdi last.
-%macro SAVE_GUEST_VOLATILE 0      ; (RSI and RDI: the stub pushed them)
+%macro SAVE_GUEST_VOLATILE 0      ; (RDI: the stub pushed it)
     mov [rdi + GR_RAX], rax
     mov [rdi + GR_RCX], rcx
     mov [rdi + GR_RDX], rdx
     mov [rdi + GR_RBX], rbx
+    mov [rdi + GR_RSI], rsi
     mov [rdi + GR_R8],  r8
     mov [rdi + GR_R9],  r9
     mov [rdi + GR_R10], r10
@@ -118,6 +119,52 @@
 %%done:
 %endmacro
 
+; ADVANCE_RIP: RIP past the exiting instruction, for the fast paths, by
+; the rule skip_instruction (vmx/exit.c) follows for the C ones: EIP wraps
+; outside 64-bit mode (only a carry out of bit 31 can wrap it), and
+; blocking by STI or MOV SS ends with the instruction. Every VMREAD and
+; VMWRITE checked. Clobbers RBX, RDX, RSI; the rare cases out of line.
+%macro ADVANCE_RIP 0
+    mov esi, VMCS_VM_EXIT_INSTRUCTION_LEN
+    vmread rsi, rsi
+    jbe %%failed_rsi
+    mov edx, VMCS_GUEST_RIP
+    vmread rbx, rdx
+    jbe %%failed_rdx
+    add rbx, rsi
+    cmp ebx, esi                ; below the length: a carry out of bit 31
+    jb %%wrap
+%%write:
+    vmwrite rdx, rbx
+    jbe %%failed_rdx
+    mov edx, VMCS_GUEST_INTERRUPTIBILITY_INFO
+    vmread rbx, rdx
+    jbe %%failed_rdx
+    test bl, BLOCKING_BY_STI_OR_MOV_SS
+    jnz %%unblock
+%%done:
+[section .text.cold]
+%%wrap:                         ; outside 64-bit mode EIP wraps at 4 GiB
+    mov esi, VMCS_GUEST_CS_AR_BYTES
+    vmread rsi, rsi
+    jbe %%failed_rsi
+    test esi, VMX_AR_L
+    jnz %%write
+    mov ebx, ebx
+    jmp %%write
+%%unblock:
+    and ebx, ~BLOCKING_BY_STI_OR_MOV_SS
+    vmwrite rdx, rbx
+    jbe %%failed_rdx
+    jmp %%done
+%%failed_rdx:                   ; a panic naming the field
+    mov rsi, rdx
+%%failed_rsi:
+    mov edi, esi
+    call vmx_fast_path_failed
+__SECT__
+%endmacro
+
 ; RUN_LOOP suffix, mitigated: vmx_run<suffix> and its exit stub
 ; vmx_exit_stub<suffix> (HOST_RIP of the VMCSs that run with it).
 %macro RUN_LOOP 2
@@ -174,39 +221,34 @@ vmx_run%1:
 
 ; HOST_RIP: the CPU arrives here on every VM exit, RSP = HOST_RSP.
 ;
-; Three ways through, by the exit reason, read first:
-; - CPUID of a leaf the host answers: the fast path below, which saves
-;   no register at all.
-; - A light exit (the reasons in exit_light_reasons, vmx/exit.c: CPUID,
-;   I/O, RDMSR, ...) saves only the guest registers C code may clobber:
-;   its handler touches no others, and the C ABI keeps RBP and R12-R15 as
-;   the guest left them through the call, so they are neither saved nor
-;   loaded. Should a request wait or the handler say stop, they are saved
-;   then, before anyone else can look.
-; - Every other exit, and a reason that cannot be read, saves all first.
+; The stub saves the guest registers C code may clobber (the C ABI keeps
+; RBP and R12-R15 through any call), reads the exit reason and goes where
+; exit_paths says for it:
+; - CPUID of a leaf the host answers, VMCALL HC_NOP: a fast path here, in
+;   no C, which loads back only what it changed.
+; - A light exit (EXIT_LIGHT_REASONS, vmx/exit.h: I/O, RDMSR, the timer,
+;   ...): its handler touches no guest register but those, so RBP and
+;   R12-R15 stay the guest's in the CPU. Should a request wait or the
+;   handler say stop, they are saved then, before anyone else can look.
+; - Every other exit, and a reason above 63, saves all first.
 vmx_exit_stub%1:
-    push rsi                    ; the guest's RSI: RSI holds the reason
-    mov esi, VMCS_VM_EXIT_REASON
-    vmread rsi, rsi
-    jbe .no_reason%1
-    cmp esi, EXIT_REASON_CPUID
-    je .cpuid%1
-.save%1:                        ; RSI: the reason; [RSP]: the guest's RSI
-    push rdi
-    mov rdi, [rsp + 16]         ; the vCPU
+    push rdi                    ; the guest's RDI
+    mov rdi, [rsp + 8]          ; the vCPU
     SAVE_GUEST_VOLATILE
     pop qword [rdi + GR_RDI]
-    pop qword [rdi + GR_RSI]
   %if %2
     cmp byte [rel spec + SPEC_RSB_FILL], 0
     je .no_rsb%1
     FILL_RSB                    ; (RAX only)
 .no_rsb%1:
   %endif
+    mov esi, VMCS_VM_EXIT_REASON
+    vmread rsi, rsi
+    jbe .no_reason%1
     cmp rsi, 63
     ja .full%1                  ; a failed entry (bit 31), or a reason above 63
-    bt [rel exit_light_reasons], rsi
-    jnc .full%1
+    jmp [.paths%1 + rsi * 8]    ; (Keel is linked below 2 GiB: an absolute disp32)
+.light%1:
     call vmx_handle_light       ; (vcpu, reason) -> action
     mov rdi, [rsp]
     cmp dword [rdi + VCPU_REQUESTS], 0
@@ -254,79 +296,94 @@ vmx_exit_stub%1:
     mov rdi, [rsp]
     jmp .decided%1
 
+; The fast paths: RDI is the vCPU, the guest's RAX-R11 are in it (RCX and
+; R8-R11 still in their registers; RAX too unless FILL_RSB ran). Each
+; counts the exit and the budget as vmx_handle_light does (the budget's
+; turn goes the C way), and a request waiting afterwards sends it on as a
+; light exit with everything it changed in the vCPU.
+
 ; CPUID of a leaf below 32 that guest_cpuid_leaves (vmx/guest_cpu.c) leaves
-; to the host: exit_cpuid's inline case, with no register saved. EAX is the
-; leaf, ECX the sub-leaf; RBX and RDX, which CPUID overwrites, RSI (pushed)
-; and RDI are scratch. The count and the budget as vmx_handle_light keeps
-; them, RIP advanced as skip_instruction does (vmx/exit.c), the CPUID, and
-; a request sends it the general way with every register saved. It runs no
-; RET and no indirect branch before VMRESUME (FILL_RSB is for those).
+; to the host: exit_cpuid's inline case.
 .cpuid%1:
+    mov eax, [rdi + GR_RAX]     ; the leaf; ECX the sub-leaf
     cmp eax, 31
-    ja .save%1                  ; the policy's: exit_cpuid
+    ja .light%1                 ; the policy's: exit_cpuid
     bt [rel guest_cpuid_leaves], eax
-    jc .save%1
-    push rdi
-    mov rdi, [rsp + 16]         ; the vCPU
+    jc .light%1
     sub dword [rdi + VCPU_EXITS_TO_CHECK], 1
-    jz .cpuid_budget%1
+    jz .fast_budget%1
     add qword [rdi + VCPU_EXITS_CPUID], 1
-    mov esi, VMCS_VM_EXIT_INSTRUCTION_LEN
-    vmread rsi, rsi
-    jbe .vmx_failed_rsi%1
-    mov edx, VMCS_GUEST_RIP
-    vmread rbx, rdx
-    jbe .vmx_failed_rdx%1
-    add rbx, rsi
-    cmp ebx, esi                ; below the length: a carry out of bit 31
-    jb .cpuid_wrap%1
-.cpuid_rip%1:
-    vmwrite rdx, rbx
-    jbe .vmx_failed_rdx%1
-    mov edx, VMCS_GUEST_INTERRUPTIBILITY_INFO
-    vmread rbx, rdx
-    jbe .vmx_failed_rdx%1
-    test bl, BLOCKING_BY_STI_OR_MOV_SS
-    jnz .cpuid_unblock%1
-.cpuid_answer%1:
-    cpuid
+    ADVANCE_RIP
+    cpuid                       ; the host's answer, in the guest's registers
     cmp dword [rdi + VCPU_REQUESTS], 0
     jne .cpuid_more%1
-    pop rdi
-    pop rsi
+    mov rsi, [rdi + GR_RSI]
+    mov rdi, [rdi + GR_RDI]
   %if %2
     MITIGATE_ENTRY
   %endif
     vmresume
     jmp .resume_failed%1
-.cpuid_budget%1:                ; the budget's turn: the C path counts again
-    add dword [rdi + VCPU_EXITS_TO_CHECK], 1
-    pop rdi
-    jmp .save%1
-.cpuid_wrap%1:                  ; EIP wraps outside 64-bit mode
-    mov esi, VMCS_GUEST_CS_AR_BYTES
-    vmread rsi, rsi
-    jbe .vmx_failed_rsi%1
-    test esi, VMX_AR_L
-    jnz .cpuid_rip%1
-    mov ebx, ebx
-    jmp .cpuid_rip%1
-.cpuid_unblock%1:               ; blocking by STI or MOV SS ends with the instruction
-    and ebx, ~BLOCKING_BY_STI_OR_MOV_SS
-    vmwrite rdx, rbx
-    jbe .vmx_failed_rdx%1
-    jmp .cpuid_answer%1
-.cpuid_more%1:                  ; done, and a request waits: as a light exit from here
-    pop qword [rdi + GR_RDI]
-    pop qword [rdi + GR_RSI]
-    SAVE_GUEST_VOLATILE
+.cpuid_more%1:
+    mov [rdi + GR_RAX], rax
+    mov [rdi + GR_RCX], rcx
+    mov [rdi + GR_RDX], rdx
+    mov [rdi + GR_RBX], rbx
     xor eax, eax                ; EXIT_NEXT_INSTRUCTION
     jmp .light_more%1
-.vmx_failed_rdx%1:              ; a panic naming the field
-    mov rsi, rdx
-.vmx_failed_rsi%1:
-    mov edi, esi
-    call vmx_fast_path_failed
+.fast_budget%1:
+    add dword [rdi + VCPU_EXITS_TO_CHECK], 1
+    jmp .light%1
+
+; VMCALL HC_NOP at CPL 0: exit_vmcall's first case (RAX is HC_NOP in full
+; in every mode; another RAX, or CPL above 0 and its #UD, take the C way).
+.vmcall%1:
+    cmp qword [rdi + GR_RAX], HC_NOP
+    jne .light%1
+    mov edx, VMCS_GUEST_SS_AR_BYTES
+    vmread rdx, rdx
+    jbe .light%1                ; (exit_vmcall's VMREAD says why)
+    test edx, VMX_AR_DPL_MASK
+    jnz .light%1
+    sub dword [rdi + VCPU_EXITS_TO_CHECK], 1
+    jz .fast_budget%1
+    add qword [rdi + VCPU_EXITS_VMCALL], 1
+    ADVANCE_RIP
+    mov qword [rdi + GR_RAX], HC_OK
+    cmp dword [rdi + VCPU_REQUESTS], 0
+    jne .vmcall_more%1
+    mov eax, HC_OK
+    mov rbx, [rdi + GR_RBX]
+    mov rdx, [rdi + GR_RDX]
+    mov rsi, [rdi + GR_RSI]
+    mov rdi, [rdi + GR_RDI]
+  %if %2
+    MITIGATE_ENTRY
+  %endif
+    vmresume
+    jmp .resume_failed%1
+.vmcall_more%1:
+    xor eax, eax                ; EXIT_NEXT_INSTRUCTION
+    jmp .light_more%1
+
+; exit_paths: where each reason below 64 goes
+[section .rodata]
+align 8
+.paths%1:
+%assign r 0
+%rep 64
+  %if r == EXIT_REASON_CPUID
+    dq .cpuid%1
+  %elif r == EXIT_REASON_VMCALL
+    dq .vmcall%1
+  %elif (EXIT_LIGHT_REASONS >> r) & 1
+    dq .light%1
+  %else
+    dq .full%1
+  %endif
+  %assign r r + 1
+%endrep
+__SECT__
 %endmacro
 
 bits 64
@@ -336,7 +393,6 @@ extern vmx_handle_light
 extern vmx_exit_reason_failed
 extern vmx_fast_path_failed
 extern guest_cpuid_leaves
-extern exit_light_reasons
 extern vcpu_pre_entry
 extern vcpu_rearm_timer
 extern spec

@@ -176,21 +176,6 @@ static __attribute__((noinline)) enum exit_action unusual_exit(struct vcpu *v, u
     return dispatch(v, basic);
 }
 
-/* The light exits (vmx/entry.asm saves only RAX, RBX, RCX, RDX, RSI, RDI
- * and R8-R11 for them): their handlers, and all they call, use no other
- * guest register. RBP and R12-R15 stay the guest's in the CPU's registers
- * (the C ABI keeps them) and reach the vCPU only when a request waits or
- * the handler stops, before the pre-entry step. So nothing that looks at
- * every register (the monitor's snapshot of its own CPU's vCPU, GDB,
- * instruction emulation, MOV to or from CR and DR) may run in one: the
- * console is polled in the pre-entry step (VCPU_REQ_CONSOLE). All below 64. */
-#define LIGHT(name) (1ull << EXIT_REASON_##name)
-const uint64_t exit_light_reasons =
-    LIGHT(EXTERNAL_INTERRUPT) | LIGHT(INTERRUPT_WINDOW) | LIGHT(NMI_WINDOW) | LIGHT(CPUID) |
-    LIGHT(VMCALL) | LIGHT(IO_INSTRUCTION) | LIGHT(MSR_READ) | LIGHT(MSR_WRITE) |
-    LIGHT(VIRTUALIZED_EOI) | LIGHT(PREEMPTION_TIMER) | LIGHT(XSETBV) | LIGHT(APIC_WRITE);
-#undef LIGHT
-_Static_assert(EXIT_REASON_APIC_WRITE < 64, "exit_light_reasons is one 64-bit word");
 
 /* The stub's VMREAD of the exit reason failed. */
 void vmx_exit_reason_failed(void)

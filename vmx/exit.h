@@ -19,7 +19,24 @@ enum exit_action vmx_handle_exit(struct vcpu *v, uint64_t reason);
 enum exit_action vmx_handle_light(struct vcpu *v, uint64_t reason);
 __attribute__((noreturn)) void vmx_exit_reason_failed(void);
 __attribute__((noreturn)) void vmx_fast_path_failed(uint32_t field);
-extern const uint64_t exit_light_reasons;
+
+/* The light exits (vmx/entry.asm saves only RAX, RBX, RCX, RDX, RSI, RDI
+ * and R8-R11 for them): their handlers, and all they call, use no other
+ * guest register. RBP and R12-R15 stay the guest's in the CPU's registers
+ * (the C ABI keeps them) and reach the vCPU only when a request waits or
+ * the handler stops, before the pre-entry step. So nothing that looks at
+ * every register (the monitor's snapshot of its own CPU's vCPU, GDB,
+ * instruction emulation, MOV to or from CR and DR) may run in one: the
+ * console is polled in the pre-entry step (VCPU_REQ_CONSOLE). CPUID and
+ * VMCALL have fast paths in entry.asm that fall back to this way. All
+ * below 64: one word, and entry.asm's table of paths. */
+#define EXIT_LIGHT(name) (1ull << EXIT_REASON_##name)
+#define EXIT_LIGHT_REASONS                                                                     \
+    (EXIT_LIGHT(EXTERNAL_INTERRUPT) | EXIT_LIGHT(INTERRUPT_WINDOW) | EXIT_LIGHT(NMI_WINDOW) |  \
+     EXIT_LIGHT(CPUID) | EXIT_LIGHT(VMCALL) | EXIT_LIGHT(IO_INSTRUCTION) |                     \
+     EXIT_LIGHT(MSR_READ) | EXIT_LIGHT(MSR_WRITE) | EXIT_LIGHT(VIRTUALIZED_EOI) |              \
+     EXIT_LIGHT(PREEMPTION_TIMER) | EXIT_LIGHT(XSETBV) | EXIT_LIGHT(APIC_WRITE))
+_Static_assert(EXIT_REASON_APIC_WRITE < 64, "EXIT_LIGHT_REASONS is one 64-bit word");
 
 /* Decode a VM entry that did not happen (VMfail) or failed (exit with bit
  * 31 set), stop the guest with the reason by name. */
