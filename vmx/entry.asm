@@ -165,6 +165,17 @@
 __SECT__
 %endmacro
 
+; RESUME suffix, mitigated: VMRESUME with the guest's registers loaded (after the
+; mitigations' VERW or L1D flush when the loop has them); a failed entry
+; goes to .resume_failed of the loop that uses it.
+%macro RESUME 2                 ; suffix, mitigated
+  %if %2
+    MITIGATE_ENTRY
+  %endif
+    vmresume
+    jmp .resume_failed%1
+%endmacro
+
 ; RUN_LOOP suffix, mitigated: vmx_run<suffix> and its exit stub
 ; vmx_exit_stub<suffix> (HOST_RIP of the VMCSs that run with it).
 %macro RUN_LOOP 2
@@ -257,10 +268,7 @@ vmx_exit_stub%1:
     je .light_more%1
 .light_resume%1:
     LOAD_GUEST_VOLATILE
-  %if %2
-    MITIGATE_ENTRY
-  %endif
-    vmresume
+    RESUME %1, %2
 .resume_failed%1:               ; the guest does not run again: its registers in
     mov rdi, [rsp]              ; the vCPU may be the exit's. MOVs keep the flags
     SAVE_GUEST_CALLEE           ; .failed reads
@@ -319,11 +327,7 @@ vmx_exit_stub%1:
     jne .cpuid_more%1
     mov rsi, [rdi + GR_RSI]
     mov rdi, [rdi + GR_RDI]
-  %if %2
-    MITIGATE_ENTRY
-  %endif
-    vmresume
-    jmp .resume_failed%1
+    RESUME %1, %2
 .cpuid_more%1:
     mov [rdi + GR_RAX], rax
     mov [rdi + GR_RCX], rcx
@@ -357,11 +361,7 @@ vmx_exit_stub%1:
     mov rdx, [rdi + GR_RDX]
     mov rsi, [rdi + GR_RSI]
     mov rdi, [rdi + GR_RDI]
-  %if %2
-    MITIGATE_ENTRY
-  %endif
-    vmresume
-    jmp .resume_failed%1
+    RESUME %1, %2
 .vmcall_more%1:
     xor eax, eax                ; EXIT_NEXT_INSTRUCTION
     jmp .light_more%1

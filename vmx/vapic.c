@@ -69,6 +69,21 @@ static void interrupt_requested(struct vcpu *v)
         vcpu_inject_now(v);
 }
 
+/* Virtual-interrupt delivery, an edge-triggered vector of the vCPU's own
+ * APIC (its timer) just set in IRR: RVI, the highest requested vector
+ * (SDM "Guest Interrupt Status"), becomes it if it is higher, and the CPU
+ * delivers it at the next entry when the guest can take it. No scan of
+ * IRR and no pre-entry step: the CPU keeps RVI the highest IRR bit as it
+ * delivers (SDM "Virtual-Interrupt Delivery"), Keel only adds bits, and
+ * the vectors others post go through the pre-entry step, which scans. An
+ * active vCPU only: a halted one must be woken there too. */
+static void rvi_raise(uint8_t vector)          /* in the vCPU's exit: its VMCS is current */
+{
+    uint64_t status = vmread(VMCS_GUEST_INTR_STATUS);
+    if (vector > (status & 0xff))
+        vmwrite(VMCS_GUEST_INTR_STATUS, (status & ~0xffull) | vector);
+}
+
 /* The VMX-preemption timer must be set again when the APIC timer has a
  * deadline, or when it was set for one that is gone (v->timer_deadline,
  * what arm_timer last chose, is then not the time budget). */
@@ -85,8 +100,12 @@ static void rearm(struct vcpu *v)
  * no frame; it returns true, for callers that tail-call it. */
 static __attribute__((noinline)) bool raise_through_irr(struct vcpu *v, uint8_t vector)
 {
-    if (vlapic_accept(&v->apic, vector, false))
-        interrupt_requested(v);
+    if (vlapic_accept(&v->apic, vector, false)) {
+        if (v->apicv && v->activity == VCPU_ACTIVE)
+            rvi_raise(vector);
+        else
+            interrupt_requested(v);
+    }
     return true;
 }
 
