@@ -28,12 +28,14 @@ __attribute__((noreturn)) void vmx_fast_path_failed(uint32_t field);
  * every register (the monitor's snapshot of its own CPU's vCPU, GDB,
  * instruction emulation, MOV to or from CR and DR) may run in one: the
  * console is polled in the pre-entry step (VCPU_REQ_CONSOLE). CPUID and
- * VMCALL have fast paths in entry.asm that fall back to this way. All
- * below 64: one word, and entry.asm's table of paths. */
+ * VMCALL have fast paths in entry.asm that fall back to this way. (The
+ * interrupt and NMI windows are not light: they always ask for the
+ * pre-entry step, which the full way reaches sooner.) All below 64: one
+ * word, and entry.asm's table of paths. */
 #define EXIT_LIGHT(name) (1ull << EXIT_REASON_##name)
 #define EXIT_LIGHT_REASONS                                                                     \
-    (EXIT_LIGHT(EXTERNAL_INTERRUPT) | EXIT_LIGHT(INTERRUPT_WINDOW) | EXIT_LIGHT(NMI_WINDOW) |  \
-     EXIT_LIGHT(CPUID) | EXIT_LIGHT(VMCALL) | EXIT_LIGHT(IO_INSTRUCTION) |                     \
+    (EXIT_LIGHT(EXTERNAL_INTERRUPT) | EXIT_LIGHT(CPUID) | EXIT_LIGHT(VMCALL) |                \
+     EXIT_LIGHT(IO_INSTRUCTION) |                                                              \
      EXIT_LIGHT(MSR_READ) | EXIT_LIGHT(MSR_WRITE) | EXIT_LIGHT(VIRTUALIZED_EOI) |              \
      EXIT_LIGHT(PREEMPTION_TIMER) | EXIT_LIGHT(XSETBV) | EXIT_LIGHT(APIC_WRITE))
 _Static_assert(EXIT_REASON_APIC_WRITE < 64, "EXIT_LIGHT_REASONS is one 64-bit word");
