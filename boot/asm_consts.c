@@ -37,6 +37,10 @@ void asm_consts(void)
     CONST(EXIT_REASON_VMCALL, EXIT_REASON_VMCALL);
     CONST(VCPU_EXITS_CPUID, offsetof(struct vcpu, exits[EXIT_REASON_CPUID]));
     CONST(VCPU_EXITS_VMCALL, offsetof(struct vcpu, exits[EXIT_REASON_VMCALL]));
+    CONST(EXIT_REASON_MSR_READ, EXIT_REASON_MSR_READ);
+    CONST(VCPU_EXITS_MSR_READ, offsetof(struct vcpu, exits[EXIT_REASON_MSR_READ]));
+    CONST(VCPU_RDMSR_KEPT_KEY, offsetof(struct vcpu, rdmsr_kept.key));
+    CONST(VCPU_RDMSR_KEPT_VALUE, offsetof(struct vcpu, rdmsr_kept.value));
     CONST(VMCS_GUEST_SS_AR_BYTES, VMCS_GUEST_SS_AR_BYTES);
     CONST(VMX_AR_DPL_MASK, 3u << 5);
     CONST(HC_OK, HC_OK);

@@ -53,6 +53,30 @@ start:
     call check_patterns
 .nop_bad:
     CHECK e, "VMCALL HC_NOP returns 0 and keeps every other register"
+    ; RDMSR of an MSR whose answer never changes: the second read of
+    ; IA32_FEATURE_CONTROL is answered from what the first kept
+    mov ecx, 0x3a               ; IA32_FEATURE_CONTROL
+    rdmsr
+    push rax
+    push rdx
+    call set_patterns
+    mov rbx, 0xb1b2b3b4b5b6b7b8
+    mov rax, -1
+    mov rdx, -1
+    mov ecx, 0x3a
+    rdmsr
+    pop rcx                     ; the first read's EDX
+    cmp rdx, rcx
+    pop rcx                     ; and EAX
+    jne .rdmsr_bad
+    cmp rax, rcx
+    jne .rdmsr_bad
+    mov rax, 0xb1b2b3b4b5b6b7b8
+    cmp rbx, rax
+    jne .rdmsr_bad
+    call check_patterns
+.rdmsr_bad:
+    CHECK e, "RDMSR IA32_FEATURE_CONTROL again: the same EDX:EAX, every other register kept"
 
     ; CR access: VMXE is Keel's, the guest does not see it
     mov rax, cr4

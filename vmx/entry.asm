@@ -235,8 +235,9 @@ vmx_run%1:
 ; The stub saves the guest registers C code may clobber (the C ABI keeps
 ; RBP and R12-R15 through any call), reads the exit reason and goes where
 ; exit_paths says for it:
-; - CPUID of a leaf the host answers, VMCALL HC_NOP: a fast path here, in
-;   no C, which loads back only what it changed.
+; - CPUID of a leaf the host answers, VMCALL HC_NOP, RDMSR of an MSR
+;   whose answer never changes: a fast path here, in no C, which loads
+;   back only what it changed.
 ; - A light exit (EXIT_LIGHT_REASONS, vmx/exit.h: I/O, RDMSR, the timer,
 ;   ...): its handler touches no guest register but those, so RBP and
 ;   R12-R15 stay the guest's in the CPU. Should a request wait or the
@@ -366,6 +367,32 @@ vmx_exit_stub%1:
     xor eax, eax                ; EXIT_NEXT_INSTRUCTION
     jmp .light_more%1
 
+; RDMSR of the MSR whose answer exit_rdmsr kept (vcpu.rdmsr_kept: one
+; that never changes, vmx/exit_msr.c); any other goes the C way. ECX is
+; the MSR (RCX is still the guest's).
+.rdmsr%1:
+    mov eax, ecx
+    bts rax, 32                 ; RDMSR_KEPT_VALID
+    cmp rax, [rdi + VCPU_RDMSR_KEPT_KEY]
+    jne .light%1
+    sub dword [rdi + VCPU_EXITS_TO_CHECK], 1
+    jz .fast_budget%1
+    add qword [rdi + VCPU_EXITS_MSR_READ], 1
+    ADVANCE_RIP
+    mov eax, [rdi + VCPU_RDMSR_KEPT_VALUE]      ; EDX:EAX, bits 63:32 of
+    mov edx, [rdi + VCPU_RDMSR_KEPT_VALUE + 4]  ; RAX and RDX cleared
+    cmp dword [rdi + VCPU_REQUESTS], 0
+    jne .rdmsr_more%1
+    mov rbx, [rdi + GR_RBX]
+    mov rsi, [rdi + GR_RSI]
+    mov rdi, [rdi + GR_RDI]
+    RESUME %1, %2
+.rdmsr_more%1:
+    mov [rdi + GR_RAX], rax
+    mov [rdi + GR_RDX], rdx
+    xor eax, eax                ; EXIT_NEXT_INSTRUCTION
+    jmp .light_more%1
+
 ; exit_paths: where each reason below 64 goes
 [section .rodata]
 align 8
@@ -376,6 +403,8 @@ align 8
     dq .cpuid%1
   %elif r == EXIT_REASON_VMCALL
     dq .vmcall%1
+  %elif r == EXIT_REASON_MSR_READ
+    dq .rdmsr%1
   %elif (EXIT_LIGHT_REASONS >> r) & 1
     dq .light%1
   %else

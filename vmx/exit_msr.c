@@ -71,6 +71,15 @@ static enum exit_action refuse_quietly(void)
     return EXIT_RESUME;
 }
 
+/* A read that always answers the same (guest_msr_read_constant): kept, so
+ * that vmx/entry.asm's RDMSR path answers the next read of the same MSR
+ * without C. */
+static void keep(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+    v->rdmsr_kept.key = RDMSR_KEPT_VALID | msr;
+    v->rdmsr_kept.value = val;
+}
+
 /* The table's MSRs that the VMCS holds (kind VMCS). */
 static uint32_t table_vmcs_field(uint32_t msr)
 {
@@ -89,6 +98,8 @@ static __attribute__((noinline)) enum exit_action rdmsr_other(struct vcpu *v, ui
     } else {
         switch (guest_msr_read(&v->msrs, &guest_msr_facts, msr, &val)) {
         case GMSR_DONE:
+            if (guest_msr_read_constant(msr))
+                keep(v, msr, val);
             break;
         case GMSR_IN_VMCS:
             val = vmread(table_vmcs_field(msr));
@@ -133,7 +144,7 @@ enum exit_action exit_rdmsr(struct vcpu *v)
     else if (msr == MSR_IA32_TSC)
         val = rdtsc();
     else if (msr == MSR_IA32_FEATURE_CONTROL)
-        val = GUEST_FEATURE_CONTROL;
+        keep(v, msr, val = GUEST_FEATURE_CONTROL);     /* the table's FIXED row */
     else
         return rdmsr_other(v, msr);
     set_edx_eax(v, val);

@@ -49,6 +49,7 @@ enum guest_restart_override { GUEST_RESTART_POLICY, GUEST_RESTART_ONCE, GUEST_RE
 #define VCPU_REQ_SNAPSHOT (1u << 6) /* copy registers and VMCS into vcpu.snapshot */
 #define VCPU_REQ_PAUSE  (1u << 7)   /* wait in Keel while guest.paused */
 #define VCPU_REQ_GDB_STEP (1u << 8) /* GDB's step under way: done by Keel's emulation? */
+#define RDMSR_KEPT_VALID (1ull << 32)  /* vcpu.rdmsr_kept.key holds an MSR */
 #define VCPU_REQ_CONSOLE (1u << 9)  /* poll the console: the monitor may look at this vCPU */
 #define VCPU_REQ_TRACE  (1u << 10)  /* trace on or off: HOST_RIP as vcpu.trace.want says */
 #define VCPU_REQ_MONITOR (VCPU_REQ_SNAPSHOT | VCPU_REQ_PAUSE | VCPU_REQ_GDB_STEP | VCPU_REQ_CONSOLE | \
@@ -101,6 +102,9 @@ struct vcpu {
     uint64_t dr[4], dr6;            /* debug registers: kept, not loaded */
     uint64_t pat;                   /* IA32_PAT when the VMCS has no field for it */
     struct guest_msrs msrs;         /* the MSRs Keel emulates (vmx/guest_msrs.def) */
+    /* The last RDMSR answer that never changes (guest_msr_read_constant),
+     * for vmx/entry.asm to give again: key RDMSR_KEPT_VALID | MSR, 0 none */
+    struct { uint64_t key, value; } rdmsr_kept;
     unsigned msr_refusals;
     uint64_t exits[EXIT_REASON_COUNT];
     struct mmio_cache mmio_cache;

@@ -118,6 +118,24 @@ enum guest_msr_result guest_msr_read(struct guest_msrs *s, const struct guest_ms
     return GMSR_DONE;
 }
 
+bool guest_msr_read_constant(uint32_t msr)
+{
+    const struct guest_msr_info *m = guest_msr_find(msr);
+    if (!m)
+        return false;
+    switch (m->kind) {
+    case GMSR_FIXED:
+    case GMSR_KEEP:
+    case GMSR_IGNORED:
+    case GMSR_ZERO:
+    case GMSR_HOST:
+    case GMSR_MISC:
+        return true;
+    default:
+        return false;
+    }
+}
+
 enum guest_msr_result guest_msr_write(struct guest_msrs *s, const struct guest_msr_facts *f,
                                       uint32_t msr, uint64_t val)
 {

@@ -61,6 +61,12 @@ enum guest_msr_result guest_msr_read(struct guest_msrs *s, const struct guest_ms
 enum guest_msr_result guest_msr_write(struct guest_msrs *s, const struct guest_msr_facts *f,
                                       uint32_t msr, uint64_t val);
 
+/* Does a read of `msr` the table answered (GMSR_DONE) always answer the
+ * same for this vCPU? Kinds FIXED, KEEP, IGNORED, ZERO, HOST and MISC: no
+ * write changes them. The exit path keeps the last such answer (vmx/
+ * exit_msr.c, vmx/entry.asm). */
+bool guest_msr_read_constant(uint32_t msr);
+
 /* SDM "Memory Types That Can Be Encoded in MTRRs": UC, WC, WT, WP, WB. */
 bool mtrr_type_valid(uint64_t type);
 

@@ -210,3 +210,25 @@ TEST(debugctl_in_the_vmcs)
     CHECK_EQ(guest_msr_write(&s, &none, MSR_IA32_DEBUGCTL, 2), GMSR_IN_VMCS);    /* BTF */
     CHECK_EQ(guest_msr_write(&s, &none, MSR_IA32_DEBUGCTL, 1), GMSR_INVALID);    /* LBR */
 }
+
+/* The answers the exit path may keep (vmx/entry.asm's RDMSR path): the
+ * kinds no write changes, not the per-vCPU or VMCS ones. */
+TEST(constant_reads)
+{
+    CHECK(guest_msr_read_constant(MSR_IA32_MTRRCAP));           /* FIXED */
+    CHECK(guest_msr_read_constant(MSR_IA32_MCG_STATUS));        /* ZERO */
+    CHECK(!guest_msr_read_constant(MSR_IA32_MTRR_DEF_TYPE));    /* per vCPU */
+    CHECK(!guest_msr_read_constant(MSR_IA32_MTRR_FIX64K_00000));
+    CHECK(!guest_msr_read_constant(MSR_IA32_DEBUGCTL));         /* the VMCS */
+    CHECK(!guest_msr_read_constant(MSR_IA32_EFER));             /* elsewhere */
+    CHECK(!guest_msr_read_constant(MSR_IA32_PLATFORM_ID));      /* #GP */
+    CHECK(!guest_msr_read_constant(0x12345678));                /* not listed */
+    for (unsigned i = 0; i < guest_msr_count; i++) {
+        const struct guest_msr_info *m = &guest_msr_table[i];
+        bool constant = m->kind == GMSR_FIXED || m->kind == GMSR_KEEP ||
+                        m->kind == GMSR_IGNORED || m->kind == GMSR_ZERO ||
+                        m->kind == GMSR_HOST || m->kind == GMSR_MISC;
+        CHECK_EQ(guest_msr_read_constant(m->first), constant);
+        CHECK_EQ(guest_msr_read_constant(m->last), constant);
+    }
+}
