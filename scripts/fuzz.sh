@@ -81,21 +81,24 @@ acpi_seeds() {
   done
 }
 
-fail=0
-for name in "${names[@]}"; do
+# fuzz_one NAME: build and run one harness; its line on stdout, status 1
+# if it failed.
+fuzz_one() {
+  local name=$1 src bin log corpus status artifact done_line runs secs reason frame
+  local sources=() extra=() dirs=()
   src=tests/fuzz/fuzz_$name.c
   bin=$out/$name
   log=$out/$name.log
   if [[ ! -f $src ]]; then
     echo "FAIL fuzz/$name: no $src"
-    fail=1; continue
+    return 1
   fi
   read -r -a sources <<<"$(sed -n '1s|^// fuzz:||p' "$src")"
   read -r -a extra <<<"$(sed -n 's|^// fuzz-args:||p' "$src" | head -n 1)"
   if ! "$CC" "${CFLAGS[@]}" -o "$bin" "$src" "${sources[@]}" > "$out/$name.build.log" 2>&1; then
     echo "FAIL fuzz/$name: does not build (see $out/$name.build.log)"
     sed 's/^/     /' "$out/$name.build.log" | head -n 10
-    fail=1; continue
+    return 1
   fi
 
   corpus=$out/corpus/$name
@@ -114,7 +117,7 @@ for name in "${names[@]}"; do
     runs=$(sed -E 's/^Done ([0-9]+) runs in ([0-9]+).*/\1/' <<<"$done_line")
     secs=$(sed -E 's/^Done ([0-9]+) runs in ([0-9]+).*/\2/' <<<"$done_line")
     echo "ok   fuzz/$name ($runs runs, $secs s, $(( runs / (secs > 0 ? secs : 1) ))/s)"
-    continue
+    return 0
   fi
   # Why: a harness invariant, a sanitizer's report, or libFuzzer's own words.
   reason=$(grep -m1 -E 'invariant: |runtime error: ' "$log")
@@ -127,6 +130,24 @@ for name in "${names[@]}"; do
   [[ -n $reason ]] || reason="exit status $status, no summary (see $log)"
   reason=$(cut -c1-200 <<<"${reason//$PWD\//}")
   echo "FAIL fuzz/$name: $reason${artifact:+ (input: $artifact)}"
-  fail=1
+  return 1
+}
+
+# Two at a time (FUZZ_JOBS; each harness is one process): each one's line
+# is printed when it is done, in the order of the names.
+jobs=${FUZZ_JOBS:-2}
+fail=0
+pids=()
+report() {                      # report I: wait for the I-th harness, print it
+  wait "${pids[$1]}" || fail=1
+  cat "$out/${names[$1]}.result"
+}
+for i in "${!names[@]}"; do
+  fuzz_one "${names[$i]}" > "$out/${names[$i]}.result" 2>&1 &
+  pids[i]=$!
+  (( i + 1 < jobs )) || report $((i + 1 - jobs))
+done
+for ((i = ${#names[@]} + 1 - jobs; i < ${#names[@]}; i++)); do
+  (( i < 0 )) || report "$i"
 done
 exit $fail

@@ -245,14 +245,36 @@ run_integration() {
   echo "ok   $name ($emu, ${secs}s, ${#expects[@]} lines checked${checks:+, ${#checks[@]} checks})"
 }
 
+# Two at a time (TEST_JOBS): the machine's two cores, and never more than
+# two emulators at once. Each test runs in a subshell of its own (its own
+# scratch directory, log and ports); its lines are printed when it is
+# done, in the order of the files.
+test_jobs=${TEST_JOBS:-2}
+files=()
 for file in "${TEST_DIR:-tests/integration}"/*.test; do
   name=$(basename "$file" .test)
   [[ -n ${TESTS:-} && ! $name =~ $TESTS ]] && continue
-  if ( run_integration "$file" ); then
+  files+=("$file")
+done
+pids=()
+report() {                      # report I: wait for the I-th test, print it, count it
+  local name
+  name=$(basename "${files[$1]}" .test)
+  if wait "${pids[$1]}"; then
     passed=$((passed + 1))
   else
     failed=$((failed + 1)); failures+=("$name")
   fi
+  cat "$out/$name.result"
+}
+for i in "${!files[@]}"; do
+  name=$(basename "${files[$i]}" .test)
+  ( run_integration "${files[$i]}" ) > "$out/$name.result" 2>&1 &
+  pids[i]=$!
+  (( i + 1 < test_jobs )) || report $((i + 1 - test_jobs))
+done
+for ((i = ${#files[@]} + 1 - test_jobs; i < ${#files[@]}; i++)); do
+  (( i < 0 )) || report "$i"
 done
 
 [[ ${#failures[@]} -gt 0 ]] && echo "failed: ${failures[*]}"
