@@ -146,6 +146,7 @@ void console_input_poll_now(uint64_t now)
         console_hot_until = now + tsc_hz;
         take((uint8_t)c);
     }
-    gdb_stub_poll();                /* the GDB stub's port, the same way */
+    if (gdb_stub_poll())            /* the GDB stub's port, the same way */
+        console_hot_until = now + tsc_hz;
     spin_unlock(&poll_lock);
 }

@@ -152,15 +152,17 @@ static void go(void)
     __atomic_store_n(&st.g->paused, false, __ATOMIC_SEQ_CST);
 }
 
-void gdb_stub_poll(void)
+bool gdb_stub_poll(void)
 {
     struct guest *g = st.g;
+    bool got = false;
     if (!st.port || __atomic_load_n(&st.stopped, __ATOMIC_ACQUIRE) || !spin_trylock(&st.lock))
-        return;
+        return false;
     for (unsigned i = 0; i < POLL_BYTES && !st.stopped; i++) {
         int c = uart_getc(st.port);
         if (c < 0)
             break;
+        got = true;
         enum gdb_rx_event e = gdb_rx_byte(&st.rx, (uint8_t)c);
         if (e == GDB_RX_ACK || e == GDB_RX_NACK || (e == GDB_RX_NONE && st.rx.state == RX_IDLE))
             continue;
@@ -182,6 +184,7 @@ void gdb_stub_poll(void)
         stop(st.owner, e == GDB_RX_INTERRUPT ? 2 : 5, "", e == GDB_RX_INTERRUPT);
     }
     spin_unlock(&st.lock);
+    return got;
 }
 
 /* ---------------------------------------------------------------- breakpoints */

@@ -24,8 +24,9 @@ bool gdb_stub_select(struct guest *g);
 struct guest *gdb_stub_guest(void);
 
 /* From the console's poll (its lock held): read the port while the
- * guest runs. */
-void gdb_stub_poll(void);
+ * guest runs. True if a byte came (the poll then stays quick for a
+ * while, as after a key on the console). */
+bool gdb_stub_poll(void);
 
 /* From a paused vCPU's loop (vmx/event.c), on its CPU: serve GDB if it is
  * the vCPU GDB looks at, and bring its exception bitmap and debug
