@@ -294,6 +294,8 @@ help:
 	@echo "  FUZZ_TIME=s          'fuzz': seconds per harness (now: $(FUZZ_TIME)); 'test' runs"
 	@echo "                       each for 20 s (FUZZ_TIME=0 make test: none)"
 	@echo "  FUZZ=name            'fuzz': only tests/fuzz/fuzz_NAME.c"
+	@echo "  TEST_JOBS=n          'test': integration tests at once (2: never more than"
+	@echo "                       two emulators); FUZZ_JOBS=n the same for the harnesses"
 	@echo "  DESTDIR=dir          'install'/'uninstall': a staging root (GRUB not updated)"
 	@echo "  PREFIX=dir           'install': where sbin/keel-try goes (now: $(PREFIX))"
 	@echo "  CROSS_COMPILE=pfx    toolchain prefix, e.g. x86_64-elf-"
