@@ -234,7 +234,7 @@ vmx_run%1:
 ;
 ; The stub saves the guest registers C code may clobber (the C ABI keeps
 ; RBP and R12-R15 through any call), reads the exit reason and goes where
-; exit_paths says for it:
+; its entry in the table of paths (.paths, below) says:
 ; - CPUID of a leaf the host answers, VMCALL HC_NOP, RDMSR of an MSR
 ;   whose answer never changes: a fast path here, in no C, which loads
 ;   back only what it changed.
@@ -393,7 +393,7 @@ vmx_exit_stub%1:
     xor eax, eax                ; EXIT_NEXT_INSTRUCTION
     jmp .light_more%1
 
-; exit_paths: where each reason below 64 goes
+; .paths: where each reason below 64 goes
 [section .rodata]
 align 8
 .paths%1:
