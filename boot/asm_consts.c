@@ -73,9 +73,7 @@ void asm_consts(void)
     CONST(TE_TSC, offsetof(struct trace_entry, tsc));
     CONST(VCPU_TRACE_WHO, offsetof(struct vcpu, trace.who));
     CONST(VCPU_TRACE_NEXT, offsetof(struct vcpu, trace.next));
-    CONST(TRACE_VMCS_REASON, VMCS_VM_EXIT_REASON);
-    CONST(TRACE_VMCS_QUAL, VMCS_EXIT_QUALIFICATION);
-    CONST(TRACE_VMCS_RIP, VMCS_GUEST_RIP);
+    CONST(VMCS_EXIT_QUALIFICATION, VMCS_EXIT_QUALIFICATION);
     /* boot/: control-register and EFER bits */
     CONST(CR0_PE, X86_CR0_PE);
     CONST(CR0_WP, X86_CR0_WP);

@@ -11,7 +11,7 @@
 ; bumped after the entry is written, so the monitor, reading on another
 ; CPU, knows which slot may be changing (trace_cpu_copy).
 
-%include "asm_consts.inc"      ; PERCPU_TRACE_*, TE_*, VCPU_TRACE_*, TRACE_*:
+%include "asm_consts.inc"      ; PERCPU_TRACE_*, TE_*, VCPU_TRACE_*, TRACE_*, VMCS_*:
                                 ; generated from the C (boot/asm_consts.c)
 
 bits 64
@@ -36,13 +36,13 @@ vmx_trace_stub:
     mov eax, [rax + VCPU_TRACE_WHO]     ; eax: guest, vCPU (flags 0)
     ; VMREAD to memory, checked as everywhere (CF or ZF: failed); a
     ; failure is marked in the entry, not fatal: the exit still goes on.
-    mov edx, TRACE_VMCS_REASON
+    mov edx, VMCS_VM_EXIT_REASON
     vmread [rcx + TE_REASON], rdx       ; 8 bytes: the reason, zeroes over TE_WHO
     jna .bad
-    mov edx, TRACE_VMCS_QUAL
+    mov edx, VMCS_EXIT_QUALIFICATION
     vmread [rcx + TE_QUAL], rdx
     jna .bad
-    mov edx, TRACE_VMCS_RIP
+    mov edx, VMCS_GUEST_RIP
     vmread [rcx + TE_RIP], rdx
     jna .bad
 .who:
