@@ -14,6 +14,8 @@ enum selftest { SELFTEST_NONE, SELFTEST_UD, SELFTEST_GP, SELFTEST_PF, SELFTEST_D
                 SELFTEST_BP, SELFTEST_DF, SELFTEST_PANIC, SELFTEST_AP_SILENT,
                 SELFTEST_LOG_STORM, SELFTEST_VMX_PANIC, SELFTEST_GUEST_PANIC,
                 SELFTEST_NO_PREEMPTION_TIMER, SELFTEST_MITIGATED_LOOP };
+/* How many there are: test_cmdline checks it against SELFTEST_NAMES. */
+#define SELFTEST_COUNT (SELFTEST_MITIGATED_LOOP + 1)
 #define SELFTEST_NAMES \
     "none|ud|gp|pf|de|bp|df|panic|ap-silent|log-storm|vmx-panic|guest-panic|" \
     "no-preemption-timer|mitigated-loop"

@@ -92,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ASSERT(r == reports && r <= words);
     ASSERT(opts.console >= 0 && opts.console <= CONSOLE_NONE);
     ASSERT(opts.loglvl >= LOG_ERROR && opts.loglvl <= LOG_DEBUG);
-    ASSERT(opts.test >= 0 && opts.test <= SELFTEST_GUEST_PANIC);
+    ASSERT(opts.test >= 0 && opts.test < SELFTEST_COUNT);
     ASSERT(opts.acpi >= 0 && opts.acpi <= ACPI_SCAN);
     ASSERT(opts.shutdown >= 0 && opts.shutdown <= SHUTDOWN_HALT);
     ASSERT(opts.cpus >= 1 && opts.cpus <= CPUS_MAX);

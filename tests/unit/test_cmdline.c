@@ -91,6 +91,26 @@ TEST(options_applied)
     CHECK_EQ(r.n, 0);
 }
 
+TEST(every_test_name_parses_to_its_own_value)
+{
+    /* SELFTEST_NAMES and enum selftest are one list in two places: each
+     * name must land on its own value and the count must match. */
+    char names[] = SELFTEST_NAMES, line[sizeof names + 8];
+    int n = 0;
+    for (char *w = names, *bar; w; w = bar ? bar + 1 : 0, n++) {
+        bar = strchr(w, '|');
+        if (bar)
+            *bar = '\0';
+        struct keel_options o;
+        struct reports r = { 0 };
+        options_defaults(&o);
+        snprintf(line, sizeof line, "test=%s", w);
+        CHECK_EQ(options_parse(line, &o, collect_report, &r), 0);
+        CHECK_EQ(o.test, n);
+    }
+    CHECK_EQ(n, SELFTEST_COUNT);
+}
+
 TEST(unknown_and_bad_options_reported_and_ignored)
 {
     struct keel_options o;
