@@ -30,8 +30,9 @@ void asm_consts(void)
     CONST(VCPU_REQ_TIMER, VCPU_REQ_TIMER);
     CONST(VMCS_HOST_RSP, VMCS_HOST_RSP);
     CONST(VMCS_VM_EXIT_REASON, VMCS_VM_EXIT_REASON);
-    /* vmx/entry.asm, the CPUID fast path: the exit's count and budget,
-     * the fields that advance RIP */
+    /* vmx/entry.asm, the fast paths (CPUID, VMCALL, RDMSR, I/O): the
+     * exit's count and budget, what each reads, the fields that advance
+     * RIP */
     CONST(EXIT_LIGHT_REASONS, EXIT_LIGHT_REASONS);
     CONST(EXIT_REASON_CPUID, EXIT_REASON_CPUID);
     CONST(EXIT_REASON_VMCALL, EXIT_REASON_VMCALL);
@@ -41,6 +42,17 @@ void asm_consts(void)
     CONST(VCPU_EXITS_MSR_READ, offsetof(struct vcpu, exits[EXIT_REASON_MSR_READ]));
     CONST(VCPU_RDMSR_KEPT_KEY, offsetof(struct vcpu, rdmsr_kept.key));
     CONST(VCPU_RDMSR_KEPT_VALUE, offsetof(struct vcpu, rdmsr_kept.value));
+    CONST(EXIT_REASON_IO_INSTRUCTION, EXIT_REASON_IO_INSTRUCTION);
+    CONST(VCPU_EXITS_IO, offsetof(struct vcpu, exits[EXIT_REASON_IO_INSTRUCTION]));
+    CONST(VCPU_GUEST, offsetof(struct vcpu, guest));
+    CONST(GUEST_PIO_INDEX, offsetof(struct guest, pio_index));
+    CONST(GUEST_PIO_IO, offsetof(struct guest, pio[0].io));
+    CONST(PIO_RANGE_SHIFT, __builtin_ctz(sizeof(struct pio_range)));
+    _Static_assert((sizeof(struct pio_range) & (sizeof(struct pio_range) - 1)) == 0,
+                   "entry.asm indexes pio[] by a shift");
+    CONST(IO_Q_IN, IO_Q_IN);
+    CONST(IO_Q_STRING, IO_Q_STRING);
+    CONST(VMCS_EXIT_QUALIFICATION, VMCS_EXIT_QUALIFICATION);
     CONST(VMCS_GUEST_SS_AR_BYTES, VMCS_GUEST_SS_AR_BYTES);
     CONST(VMX_AR_DPL_MASK, 3u << 5);
     CONST(HC_OK, HC_OK);
@@ -73,7 +85,6 @@ void asm_consts(void)
     CONST(TE_TSC, offsetof(struct trace_entry, tsc));
     CONST(VCPU_TRACE_WHO, offsetof(struct vcpu, trace.who));
     CONST(VCPU_TRACE_NEXT, offsetof(struct vcpu, trace.next));
-    CONST(VMCS_EXIT_QUALIFICATION, VMCS_EXIT_QUALIFICATION);
     /* boot/: control-register and EFER bits */
     CONST(CR0_PE, X86_CR0_PE);
     CONST(CR0_WP, X86_CR0_WP);

@@ -77,6 +77,37 @@ start:
     call check_patterns
 .rdmsr_bad:
     CHECK e, "RDMSR IA32_FEATURE_CONTROL again: the same EDX:EAX, every other register kept"
+    ; I/O (entry.asm's path calls the device): IN writes AL or AX, or EAX
+    ; clearing bits 63:32; OUT and IN change no other register
+    call set_patterns
+    mov rbx, 0xb1b2b3b4b5b6b7b8
+    mov rcx, 0xc1c2c3c4c5c6c7c8
+    mov rdx, 0xd1d2d3d4d5d60000 + GUEST_COM1 + 7     ; DX: COM1's scratch register
+    mov rax, 0x1122334455667788
+    out dx, al
+    mov rax, 0x99aabbccddeeff00
+    in al, dx
+    cmp rax, [rel io_want_al]
+    jne .io_bad
+    mov dx, 0x80                ; POST: reads all ones
+    in ax, dx
+    cmp rax, [rel io_want_ax]
+    jne .io_bad
+    in eax, dx
+    cmp rax, [rel io_want_eax]
+    jne .io_bad
+    mov rax, 0xb1b2b3b4b5b6b7b8
+    cmp rbx, rax
+    jne .io_bad
+    mov rax, 0xc1c2c3c4c5c6c7c8
+    cmp rcx, rax
+    jne .io_bad
+    mov rax, 0xd1d2d3d4d5d60080
+    cmp rdx, rax
+    jne .io_bad
+    call check_patterns
+.io_bad:
+    CHECK e, "IN AL, AX and EAX merge as the SDM says, OUT and IN keep every other register"
 
     ; CR access: VMXE is Keel's, the guest does not see it
     mov rax, cr4
@@ -258,4 +289,7 @@ check_patterns:
     ret
 
 vmxon_region: dq 0
+io_want_al:  dq 0x99aabbccddeeff88
+io_want_ax:  dq 0x99aabbccddeeffff
+io_want_eax: dq 0x00000000ffffffff
 LONG64_LIB

@@ -269,7 +269,7 @@ start:
 
     ; ---------------------------------------------------------- the end
     mov dx, 0xf4
-    mov ax, 0x21
+    mov eax, 0xabcd0021         ; a 16-bit OUT: the device sees AX, 0x21
     out dx, ax
     FAIL("still running after isa-debug-exit")
     EXIT 1

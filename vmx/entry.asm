@@ -238,6 +238,7 @@ vmx_run%1:
 ; - CPUID of a leaf the host answers, VMCALL HC_NOP, RDMSR of an MSR
 ;   whose answer never changes: a fast path here, in no C, which loads
 ;   back only what it changed.
+; - I/O: decoded here, the device's handler called from here (.io).
 ; - A light exit (EXIT_LIGHT_REASONS, vmx/exit.h: I/O, RDMSR, the timer,
 ;   ...): its handler touches no guest register but those, so RBP and
 ;   R12-R15 stay the guest's in the CPU. Should a request wait or the
@@ -393,6 +394,63 @@ vmx_exit_stub%1:
     xor eax, eax                ; EXIT_NEXT_INSTRUCTION
     jmp .light_more%1
 
+; I/O: exit_io (vmx/exit_io.c) in assembly, which calls the device's
+; handler from here: the port's range from the guest's port index, *val
+; on the stack (the operand's bits of EAX; IN replaces them), IN's result
+; merged into RAX. String I/O, and a failed VMREAD, go the C way, which
+; stops the guest. RBX keeps the qualification across the call (the
+; guest's RBX is in the vCPU; the C ABI keeps RBX).
+.io%1:
+    mov esi, VMCS_EXIT_QUALIFICATION
+    vmread rsi, rsi
+    jbe .light%1                ; (exit_io's VMREAD says why)
+    test esi, IO_Q_STRING
+    jnz .light%1
+    sub dword [rdi + VCPU_EXITS_TO_CHECK], 1
+    jz .fast_budget%1
+    add qword [rdi + VCPU_EXITS_IO], 1
+    mov ebx, esi                ; (the qualification is bits 31:0)
+    shr esi, 16                 ; the port
+    mov r9, [rdi + VCPU_GUEST]
+    mov rdx, [r9 + GUEST_PIO_INDEX]
+    movzx eax, byte [rdx + rsi]
+    shl eax, PIO_RANGE_SHIFT    ; its range in pio[]
+    mov edx, ebx
+    and edx, 7                  ; the size less one
+    mov ecx, [rdi + GR_RAX]
+    and ecx, [io_operand_mask + rdx * 4]
+    push rcx                    ; *val
+    inc edx                     ; the size
+    bt ebx, 3                   ; IN? (IO_Q_IN): a bool's bits 7:0, as the
+    setc cl                     ; ABI has them
+    mov r8, rsp
+    call [r9 + rax + GUEST_PIO_IO]  ; (vcpu, port, size, in, &val) -> action
+    pop rcx                     ; val
+    mov rdi, [rsp]
+    test bl, IO_Q_IN
+    jz .io_done%1
+    and ebx, 7                  ; IN: AL, or out of line AX or EAX
+    jnz .io_in_wide%1
+    mov [rdi + GR_RAX], cl
+.io_done%1:
+    test eax, eax               ; EXIT_NEXT_INSTRUCTION?
+    jnz .light_more%1           ; (another: no RIP advance)
+    ADVANCE_RIP
+    cmp dword [rdi + VCPU_REQUESTS], 0
+    jne .light_more%1           ; (EAX is still EXIT_NEXT_INSTRUCTION)
+    LOAD_GUEST_VOLATILE
+    RESUME %1, %2
+.io_in_wide%1:
+    cmp ebx, 1
+    jne .io_in32%1
+    mov [rdi + GR_RAX], cx
+    jmp .io_done%1
+.io_in32%1:
+    cmp ebx, 3
+    jne .io_done%1              ; (2 is not used; C's mask leaves RAX as it is)
+    mov [rdi + GR_RAX], rcx     ; EAX, RAX's upper half cleared (the slot's is 0)
+    jmp .io_done%1
+
 ; .paths: where each reason below 64 goes
 [section .rodata]
 align 8
@@ -405,6 +463,8 @@ align 8
     dq .vmcall%1
   %elif r == EXIT_REASON_MSR_READ
     dq .rdmsr%1
+  %elif r == EXIT_REASON_IO_INSTRUCTION
+    dq .io%1
   %elif (EXIT_LIGHT_REASONS >> r) & 1
     dq .light%1
   %else
@@ -422,6 +482,7 @@ extern vmx_handle_light
 extern vmx_exit_reason_failed
 extern vmx_fast_path_failed
 extern guest_cpuid_leaves
+extern io_operand_mask
 extern vcpu_pre_entry
 extern vcpu_rearm_timer
 extern spec

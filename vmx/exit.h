@@ -27,8 +27,9 @@ __attribute__((noreturn)) void vmx_fast_path_failed(uint32_t field);
  * the handler stops, before the pre-entry step. So nothing that looks at
  * every register (the monitor's snapshot of its own CPU's vCPU, GDB,
  * instruction emulation, MOV to or from CR and DR) may run in one: the
- * console is polled in the pre-entry step (VCPU_REQ_CONSOLE). CPUID and
- * VMCALL have fast paths in entry.asm that fall back to this way. (The
+ * console is polled in the pre-entry step (VCPU_REQ_CONSOLE). CPUID,
+ * VMCALL, RDMSR and I/O have paths in entry.asm that fall back to this
+ * way; I/O's calls the device's handler, which is as light. (The
  * interrupt and NMI windows are not light: they always ask for the
  * pre-entry step, which the full way reaches sooner.) All below 64: one
  * word, and entry.asm's table of paths. */
@@ -39,6 +40,16 @@ __attribute__((noreturn)) void vmx_fast_path_failed(uint32_t field);
      EXIT_LIGHT(MSR_READ) | EXIT_LIGHT(MSR_WRITE) | EXIT_LIGHT(VIRTUALIZED_EOI) |              \
      EXIT_LIGHT(PREEMPTION_TIMER) | EXIT_LIGHT(XSETBV) | EXIT_LIGHT(APIC_WRITE))
 _Static_assert(EXIT_REASON_APIC_WRITE < 64, "EXIT_LIGHT_REASONS is one 64-bit word");
+
+/* SDM "Exit Qualification for I/O Instructions" (vmx/exit_io.c, and
+ * entry.asm's I/O path): bits 2:0 the size less one (0, 1 or 3), the
+ * direction, string, the port in bits 31:16. io_operand_mask: the
+ * operand's bits of EAX by bits 2:0. */
+#define IO_Q_SIZE(q)   (((q) & 7) + 1)
+#define IO_Q_IN        (1u << 3)
+#define IO_Q_STRING    (1u << 4)
+#define IO_Q_PORT(q)   ((uint16_t)((q) >> 16))
+extern const uint32_t io_operand_mask[8];
 
 /* Decode a VM entry that did not happen (VMfail) or failed (exit with bit
  * 31 set), stop the guest with the reason by name. */

@@ -79,13 +79,16 @@ void *guest_ram(struct guest *g, uint64_t gpa, uint64_t len)
     return (void *)(uintptr_t)(g->ram + gpa);
 }
 
-/* The last entry is always "no device" over every port. */
+/* A port already claimed keeps its range: the first added answers. */
 void guest_add_pio(struct guest *g, uint16_t first, uint16_t last, pio_fn io)
 {
-    if (g->pio_count == GUEST_PIO_MAX)
+    if (g->pio_count > GUEST_PIO_MAX)
         panic("guest %s: more than %d port ranges", g->cfg.name, GUEST_PIO_MAX);
-    g->pio[g->pio_count++] = (struct pio_range){ first, (uint16_t)(last - first), io };
-    g->pio[g->pio_count] = (struct pio_range){ 0, 0xffff, pio_no_device };
+    unsigned k = g->pio_count++;
+    g->pio[k] = (struct pio_range){ first, (uint16_t)(last - first), io };
+    for (unsigned port = first; port <= last; port++)
+        if (!g->pio_index[port])
+            g->pio_index[port] = (uint8_t)k;
 }
 
 void guest_add_mmio(struct guest *g, uint64_t base, uint64_t size, mmio_fn access)
@@ -298,6 +301,9 @@ bool guest_create(struct guest *g, report_fn report, void *ctx)
         }
     }
     g->pio[0] = (struct pio_range){ 0, 0xffff, pio_no_device };
+    g->pio_count = 1;
+    g->pio_index = (uint8_t *)(uintptr_t)mm_alloc_frames(GUEST_PIO_PORTS / FRAME_SIZE, FRAME_SIZE);
+    memset(g->pio_index, 0, GUEST_PIO_PORTS);
     devices_create(g);
     g->vcpu_count = c->vcpus;
     for (unsigned i = 0; i < g->vcpu_count; i++)

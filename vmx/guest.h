@@ -121,8 +121,8 @@ struct vcpu {
 
 /* A port-I/O range of a device model: `io` answers each access (a read
  * fills *val). It returns what the exit should do next (enum
- * exit_action). The table ends with a range of every port, "no device",
- * so that a lookup needs no count. */
+ * exit_action). A guest's ranges are pio[1 .. pio_count - 1]; pio[0] is
+ * "no device", over every port. */
 struct vcpu;
 typedef int (*pio_fn)(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val);
 struct pio_range {
@@ -138,7 +138,8 @@ struct mmio_range {
     mmio_fn access;
 };
 
-#define GUEST_PIO_MAX 24
+#define GUEST_PIO_MAX 24            /* below 256: pio_index is bytes */
+#define GUEST_PIO_PORTS 65536
 #define GUEST_MMIO_MAX 4
 #define GUEST_CONSOLE_LINE 120
 
@@ -168,7 +169,12 @@ struct guest {
     uint32_t exit_status;           /* GUEST_EXITED: the status it gave */
     char why[160];                  /* GUEST_STOPPED: the diagnostic */
     struct pio_range pio[GUEST_PIO_MAX + 1];
-    unsigned pio_count;
+    unsigned pio_count;             /* with pio[0] */
+    /* Each port's range in pio[]: the first added that holds it, 0 for
+     * none. A lookup is one load (vmx/exit_io.c, vmx/entry.asm). 64 KiB,
+     * from Keel's frames when the guest is made (not in every guest's
+     * slot of .bss, which boot clears). */
+    uint8_t *pio_index;
     struct mmio_range mmio[GUEST_MMIO_MAX];
     unsigned mmio_count;
     unsigned tests_passed, tests_failed;    /* HC_TEST_RESULT reports */
