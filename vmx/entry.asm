@@ -75,9 +75,10 @@
 
 ; FILL_RSB: overwrite the 32-entry return stack buffer with harmless
 ; targets, so that Keel's RETs after a VM exit use no prediction the
-; guest left (Linux's __FILL_RETURN_BUFFER). Clobbers rax.
+; guest left (Linux's __FILL_RETURN_BUFFER). Clobbers RSI (which the stub
+; overwrites next), so that RAX is the guest's on every path.
 %macro FILL_RSB 0
-    mov eax, 16
+    mov esi, 16
 %%loop:
     call %%call1
 %%trap1:
@@ -91,7 +92,7 @@
     lfence
     jmp %%trap2
 %%call2:
-    dec eax
+    dec esi
     jnz %%loop
     add rsp, 32 * 8
 %endmacro
@@ -252,7 +253,7 @@ vmx_exit_stub%1:
   %if %2
     cmp byte [rel spec + SPEC_RSB_FILL], 0
     je .no_rsb%1
-    FILL_RSB                    ; (RAX only)
+    FILL_RSB                    ; (RSI only)
 .no_rsb%1:
   %endif
     mov esi, VMCS_VM_EXIT_REASON
@@ -306,17 +307,18 @@ vmx_exit_stub%1:
     mov rdi, [rsp]
     jmp .decided%1
 
-; The fast paths: RDI is the vCPU, the guest's RAX-R11 are in it (RCX and
-; R8-R11 still in their registers; RAX too unless FILL_RSB ran). Each
-; counts the exit and the budget as vmx_handle_light does (the budget's
-; turn goes the C way), and a request waiting afterwards sends it on as a
-; light exit with everything it changed in the vCPU.
+; The fast paths: RDI is the vCPU, RSI the reason, the guest's RAX-R11
+; are in the vCPU (RAX, RCX and R8-R11 still in their registers). Each counts the exit and the budget as vmx_handle_light
+; does (the budget's turn goes the C way), and a request waiting
+; afterwards sends it on as a light exit with everything it changed in the
+; vCPU. Until a path has changed something, it may give way to the light
+; way (.light: vmx_handle_light(vcpu, reason)), so RSI stays the reason
+; until then.
 
 ; CPUID of a leaf below 32 that guest_cpuid_leaves (vmx/guest_cpu.c) leaves
 ; to the host: exit_cpuid's inline case.
 .cpuid%1:
-    mov eax, [rdi + GR_RAX]     ; the leaf; ECX the sub-leaf
-    cmp eax, 31
+    cmp eax, 31                 ; EAX the leaf, ECX the sub-leaf
     ja .light%1                 ; the policy's: exit_cpuid
     bt [rel guest_cpuid_leaves], eax
     jc .light%1
@@ -344,7 +346,7 @@ vmx_exit_stub%1:
 ; VMCALL HC_NOP at CPL 0: exit_vmcall's first case (RAX is HC_NOP in full
 ; in every mode; another RAX, or CPL above 0 and its #UD, take the C way).
 .vmcall%1:
-    cmp qword [rdi + GR_RAX], HC_NOP
+    cmp rax, HC_NOP
     jne .light%1
     mov edx, VMCS_GUEST_SS_AR_BYTES
     vmread rdx, rdx
@@ -401,30 +403,29 @@ vmx_exit_stub%1:
 ; stops the guest. RBX keeps the qualification across the call (the
 ; guest's RBX is in the vCPU; the C ABI keeps RBX).
 .io%1:
-    mov esi, VMCS_EXIT_QUALIFICATION
-    vmread rsi, rsi
+    mov edx, VMCS_EXIT_QUALIFICATION
+    vmread rbx, rdx             ; (RSI keeps the reason for the C way)
     jbe .light%1                ; (exit_io's VMREAD says why)
-    test esi, IO_Q_STRING
+    test ebx, IO_Q_STRING
     jnz .light%1
     sub dword [rdi + VCPU_EXITS_TO_CHECK], 1
     jz .fast_budget%1
     add qword [rdi + VCPU_EXITS_IO], 1
-    mov ebx, esi                ; (the qualification is bits 31:0)
+    mov esi, ebx                ; (the qualification is bits 31:0)
     shr esi, 16                 ; the port
     mov r9, [rdi + VCPU_GUEST]
     mov rdx, [r9 + GUEST_PIO_INDEX]
-    movzx eax, byte [rdx + rsi]
-    shl eax, PIO_RANGE_SHIFT    ; its range in pio[]
+    movzx r10d, byte [rdx + rsi]
+    shl r10d, PIO_RANGE_SHIFT   ; its range in pio[]
     mov edx, ebx
     and edx, 7                  ; the size less one
-    mov ecx, [rdi + GR_RAX]
-    and ecx, [io_operand_mask + rdx * 4]
-    push rcx                    ; *val
+    and eax, [io_operand_mask + rdx * 4]    ; (bits 63:32 cleared)
+    push rax                    ; *val
     inc edx                     ; the size
     bt ebx, 3                   ; IN? (IO_Q_IN): a bool's bits 7:0, as the
     setc cl                     ; ABI has them
     mov r8, rsp
-    call [r9 + rax + GUEST_PIO_IO]  ; (vcpu, port, size, in, &val) -> action
+    call [r9 + r10 + GUEST_PIO_IO]  ; (vcpu, port, size, in, &val) -> action
     pop rcx                     ; val
     mov rdi, [rsp]
     test bl, IO_Q_IN
