@@ -166,6 +166,14 @@
 __SECT__
 %endmacro
 
+; COUNT_EXIT suffix, counter: a fast path's budget countdown (its turn
+; goes the C way, .fast_budget) and its count, as vmx_handle_light's.
+%macro COUNT_EXIT 2
+    sub dword [rdi + VCPU_EXITS_TO_CHECK], 1
+    jz .fast_budget%1
+    add qword [rdi + %2], 1
+%endmacro
+
 ; RESUME suffix, mitigated: VMRESUME with the guest's registers loaded (after the
 ; mitigations' VERW or L1D flush when the loop has them); a failed entry
 ; goes to .resume_failed of the loop that uses it.
@@ -322,9 +330,7 @@ vmx_exit_stub%1:
     ja .light%1                 ; the policy's: exit_cpuid
     bt [rel guest_cpuid_leaves], eax
     jc .light%1
-    sub dword [rdi + VCPU_EXITS_TO_CHECK], 1
-    jz .fast_budget%1
-    add qword [rdi + VCPU_EXITS_CPUID], 1
+    COUNT_EXIT %1, VCPU_EXITS_CPUID
     ADVANCE_RIP
     cpuid                       ; the host's answer, in the guest's registers
     cmp dword [rdi + VCPU_REQUESTS], 0
@@ -353,9 +359,7 @@ vmx_exit_stub%1:
     jbe .light%1                ; (exit_vmcall's VMREAD says why)
     test edx, VMX_AR_DPL_MASK
     jnz .light%1
-    sub dword [rdi + VCPU_EXITS_TO_CHECK], 1
-    jz .fast_budget%1
-    add qword [rdi + VCPU_EXITS_VMCALL], 1
+    COUNT_EXIT %1, VCPU_EXITS_VMCALL
     ADVANCE_RIP
     mov qword [rdi + GR_RAX], HC_OK
     cmp dword [rdi + VCPU_REQUESTS], 0
@@ -378,9 +382,7 @@ vmx_exit_stub%1:
     bts rax, 32                 ; RDMSR_KEPT_VALID
     cmp rax, [rdi + VCPU_RDMSR_KEPT_KEY]
     jne .light%1
-    sub dword [rdi + VCPU_EXITS_TO_CHECK], 1
-    jz .fast_budget%1
-    add qword [rdi + VCPU_EXITS_MSR_READ], 1
+    COUNT_EXIT %1, VCPU_EXITS_MSR_READ
     ADVANCE_RIP
     mov eax, [rdi + VCPU_RDMSR_KEPT_VALUE]      ; EDX:EAX, bits 63:32 of
     mov edx, [rdi + VCPU_RDMSR_KEPT_VALUE + 4]  ; RAX and RDX cleared
@@ -399,18 +401,16 @@ vmx_exit_stub%1:
 ; I/O: exit_io (vmx/exit_io.c) in assembly, which calls the device's
 ; handler from here: the port's range from the guest's port index, *val
 ; on the stack (the operand's bits of EAX; IN replaces them), IN's result
-; merged into RAX. String I/O, and a failed VMREAD, go the C way, which
-; stops the guest. RBX keeps the qualification across the call (the
-; guest's RBX is in the vCPU; the C ABI keeps RBX).
+; merged into RAX. String I/O (the guest stops) and a failed VMREAD (a
+; panic naming the field) go the C way. RBX keeps the qualification
+; across the call (the guest's RBX is in the vCPU; the C ABI keeps RBX).
 .io%1:
     mov edx, VMCS_EXIT_QUALIFICATION
     vmread rbx, rdx             ; (RSI keeps the reason for the C way)
     jbe .light%1                ; (exit_io's VMREAD says why)
     test ebx, IO_Q_STRING
     jnz .light%1
-    sub dword [rdi + VCPU_EXITS_TO_CHECK], 1
-    jz .fast_budget%1
-    add qword [rdi + VCPU_EXITS_IO], 1
+    COUNT_EXIT %1, VCPU_EXITS_IO
     mov esi, ebx                ; (the qualification is bits 31:0)
     shr esi, 16                 ; the port
     mov r9, [rdi + VCPU_GUEST]
@@ -422,8 +422,8 @@ vmx_exit_stub%1:
     and eax, [io_operand_mask + rdx * 4]    ; (bits 63:32 cleared)
     push rax                    ; *val
     inc edx                     ; the size
-    bt ebx, 3                   ; IN? (IO_Q_IN): a bool's bits 7:0, as the
-    setc cl                     ; ABI has them
+    bt ebx, 3                   ; IN? (IO_Q_IN) A bool in CL: the psABI defines
+    setc cl                     ; bits 7:0 only, and GCC reads no more
     mov r8, rsp
     call [r9 + r10 + GUEST_PIO_IO]  ; (vcpu, port, size, in, &val) -> action
     pop rcx                     ; val

@@ -183,10 +183,11 @@ void vmx_exit_reason_failed(void)
     vmcs_fail("VMREAD", VMCS_VM_EXIT_REASON);
 }
 
-/* A VMREAD or VMWRITE of vmx/entry.asm's CPUID fast path failed. */
+/* A VMREAD or VMWRITE of one of vmx/entry.asm's fast paths (CPUID,
+ * VMCALL, RDMSR, I/O: ADVANCE_RIP) failed. */
 void vmx_fast_path_failed(uint32_t field)
 {
-    vmcs_fail("VMREAD or VMWRITE (the CPUID fast path)", field);
+    vmcs_fail("VMREAD or VMWRITE (an entry.asm fast path)", field);
 }
 
 /* A light exit (vmx/entry.asm has read its reason, and checked it is one) */

@@ -29,8 +29,9 @@ static __attribute__((noinline)) enum exit_action io_in(struct vcpu *v, uint64_t
 
 /* The device's *val holds the operand's bits of EAX in both directions
  * (IN replaces it), as on entry.asm's I/O path, which is this function
- * in assembly; this one answers when that path gives way (string I/O, a
- * failed VMREAD, the budget's turn). */
+ * in assembly; this one answers when that path gives way (string I/O,
+ * which stops the guest; a failed VMREAD, which vmread() here reports as
+ * Keel's failure; the budget's turn). */
 enum exit_action exit_io(struct vcpu *v)
 {
     uint64_t q = vmread(VMCS_EXIT_QUALIFICATION);

@@ -303,7 +303,7 @@ bool guest_create(struct guest *g, report_fn report, void *ctx)
     g->pio[0] = (struct pio_range){ 0, 0xffff, pio_no_device };
     g->pio_count = 1;
     g->pio_index = (uint8_t *)(uintptr_t)mm_alloc_frames(GUEST_PIO_PORTS / FRAME_SIZE, FRAME_SIZE);
-    memset(g->pio_index, 0, GUEST_PIO_PORTS);
+                                    /* (zeroed: every port "no device") */
     devices_create(g);
     g->vcpu_count = c->vcpus;
     for (unsigned i = 0; i < g->vcpu_count; i++)

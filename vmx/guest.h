@@ -138,7 +138,8 @@ struct mmio_range {
     mmio_fn access;
 };
 
-#define GUEST_PIO_MAX 24            /* below 256: pio_index is bytes */
+#define GUEST_PIO_MAX 24
+_Static_assert(GUEST_PIO_MAX < 256, "pio_index holds a range's number in a byte");
 #define GUEST_PIO_PORTS 65536
 #define GUEST_MMIO_MAX 4
 #define GUEST_CONSOLE_LINE 120
