@@ -316,8 +316,9 @@ int vcpu_pre_entry(struct vcpu *v, int act)
     if (req & VCPU_REQ_NMI)
         v->nmi_pending = true;
     if (req & (VCPU_REQ_EVENT | VCPU_REQ_NMI) || v->nmi_pending || v->reinject) {
-        vapic_sync(v);
-        inject_pending(v);
+        if (!vapic_sync(v) ||
+            (v->proc_ctl & (VMX_PROC_NMI_WINDOW_EXITING | VMX_PROC_INTR_WINDOW_EXITING)))
+            inject_pending(v);
     }
     /* Last, so that the time spent above is not taken from the guest's
      * timer (it counts only in the guest). */

@@ -195,7 +195,8 @@ enum exit_action exit_wrmsr(struct vcpu *v)
     if ((msr == MSR_X2APIC_EOI && !msr_value(v) && vapic_x2apic_eoi(v)) ||
         (msr == MSR_X2APIC_SELF_IPI && vapic_x2apic_self_ipi(v, msr_value(v))) ||
         (msr == MSR_X2APIC_TMICT && vapic_x2apic_tmict(v, msr_value(v))) ||
-        (msr == MSR_IA32_TSC_DEADLINE && vapic_tsc_deadline(v, msr_value(v))))
+        (msr == MSR_IA32_TSC_DEADLINE && vapic_tsc_deadline(v, msr_value(v))) ||
+        (msr == MSR_X2APIC_ICR && vapic_x2apic_icr(v, msr_value(v))))
         return EXIT_NEXT_INSTRUCTION;
     return wrmsr_general(v);
 }

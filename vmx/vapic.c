@@ -227,25 +227,56 @@ static __attribute__((noinline)) void irq_work(struct vcpu *v)
         extint_inject(v);
 }
 
-void vapic_sync(struct vcpu *v)
+bool vapic_sync(struct vcpu *v)
 {
     /* A vector posted after this exchange sets pir_pending again, with a
      * request: the next pre-entry step takes it. pir_pending also says
      * that irq_work has something. */
     if (!v->pir_pending || !__atomic_exchange_n(&v->pir_pending, 0, __ATOMIC_ACQUIRE))
-        return;
+        return false;
+    int one = -1;               /* the vector posted, while only one is */
+    bool more = false;
     for (unsigned i = 0; i < 8; i++) {
         if (!v->pir[i])
             continue;
         uint32_t bits = __atomic_exchange_n(&v->pir[i], 0, __ATOMIC_ACQUIRE);
+        if (one < 0 && !more && bits && !(bits & (bits - 1))) {
+            one = (int)(i * 32 + (unsigned)__builtin_ctz(bits));
+            continue;
+        }
+        more = more || bits;
         while (bits) {
             unsigned b = (unsigned)__builtin_ctz(bits);
             bits &= bits - 1;
             vlapic_accept(&v->apic, (uint8_t)(i * 32 + b), false);
         }
     }
+    /* One edge vector and nothing else to take (an IPI from another
+     * vCPU, mostly) needs no injection step:
+     * - the emulated APIC: straight into service when it would be the
+     *   next one taken and the guest can take it now
+     *   (vcpu_deliver_at_once, reading the blocking and the slot: this
+     *   may be any exit, an external interrupt's in an STI shadow or amid
+     *   an event's delivery);
+     * - virtual-interrupt delivery: into the virtual IRR and RVI raised
+     *   to it (rvi_raise), the CPU delivering it on entry, unless an NMI
+     *   or an event to deliver again must go first, or the vCPU is
+     *   halted (the injection step decides whether it wakes).
+     * Of two or more, priority decides: they take the round through IRR. */
+    bool served = false;
+    if (one >= 0) {
+        bool alone = !more && !v->irq_work;
+        if (alone && vcpu_deliver_at_once(v, (uint8_t)one, false)) {
+            served = true;
+        } else if (vlapic_accept(&v->apic, (uint8_t)one, false) && alone && v->apicv &&
+                   v->activity == VCPU_ACTIVE && !v->nmi_pending && !v->reinject) {
+            rvi_raise((uint8_t)one);
+            served = true;
+        }
+    }
     if (v->irq_work)
         irq_work(v);
+    return served;
 }
 
 static void deliver_one(struct vcpu *src, struct vcpu *t, const struct apic_ipi *ipi)
@@ -474,6 +505,24 @@ bool vapic_x2apic_self_ipi(struct vcpu *v, uint64_t val)
     if (val < 16 || val > 0xff || !vlapic_x2apic_mode(l))
         return false;
     return vcpu_deliver_at_once(v, (uint8_t)val, true) || raise_through_irr(v, (uint8_t)val);
+}
+
+/* The common IPI to another vCPU of the guest (its x2APIC ID is its
+ * index, read-only): stored as the general path stores it, then posted,
+ * as deliver_one does; false for anything else (the general path then
+ * decides: the reserved bits' #GP, an illegal vector's ESR, self,
+ * logical, broadcast, the other delivery modes). */
+bool vapic_x2apic_icr(struct vcpu *v, uint64_t val)
+{
+    struct guest *g = v->guest;
+    uint32_t dest = (uint32_t)(val >> 32);
+    if (dest >= g->vcpu_count || dest == v->index)
+        return false;
+    struct vcpu *t = &g->vcpus[dest];
+    if (!vlapic_match_dest(&t->apic, dest, false) || !vlapic_x2apic_icr_fixed(&v->apic, val, &dest))
+        return false;
+    post(t, (uint8_t)val);
+    return true;
 }
 
 bool vapic_x2apic_tmict(struct vcpu *v, uint64_t val)

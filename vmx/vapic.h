@@ -16,8 +16,10 @@ void vapic_create(struct vcpu *v);          /* its page, and the state at power-
 void vapic_reset(struct vcpu *v);           /* the state at power-up again (a restart) */
 void vapic_init_signal(struct vcpu *v);     /* INIT: reset, keeping the APIC's mode */
 
-/* For the pre-entry step: move posted vectors into the IRR. */
-void vapic_sync(struct vcpu *v);
+/* For the pre-entry step: move posted vectors into the IRR. true when
+ * the one vector posted went straight into service instead, which leaves
+ * the injection step nothing to do but close a window it opened. */
+bool vapic_sync(struct vcpu *v);
 
 /* The MSRs: x2APIC registers (0x800-0x8ff), IA32_APIC_BASE and
  * IA32_TSC_DEADLINE. Return false if `msr` is none of them; otherwise
@@ -34,6 +36,11 @@ bool vapic_x2apic_eoi(struct vcpu *v);
  * false for anything else (the general path then decides). */
 #define MSR_X2APIC_SELF_IPI (MSR_X2APIC_FIRST + APIC_SELF_IPI / 16)
 bool vapic_x2apic_self_ipi(struct vcpu *v, uint64_t val);
+
+/* An ICR write of a fixed, physical, edge IPI to another vCPU: false for
+ * anything else (the general path then decides). */
+#define MSR_X2APIC_ICR (MSR_X2APIC_FIRST + APIC_ICR_LOW / 16)
+bool vapic_x2apic_icr(struct vcpu *v, uint64_t val);
 
 /* A write of the timer's initial count (TMICT) in x2APIC mode: false for
  * anything else (the general path then decides). */

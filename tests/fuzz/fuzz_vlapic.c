@@ -173,7 +173,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         enum vlapic_result r;
         uint64_t v;
         uint8_t op = (uint8_t)take(&in, 1);
-        switch (op % 14) {
+        switch (op % 15) {
         case 0:
             vlapic_mmio_read(&l, pick_offset(&in), now);
             break;
@@ -304,6 +304,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                       &ipi, &eoi);
             after_write(r, &ipi, eoi);
             break;
+        case 14: {                          /* an x2APIC ICR write: the short path */
+            uint8_t shape = (uint8_t)take(&in, 1);
+            uint64_t val = take(&in, 8);
+            if (shape & 1)                  /* mostly the common IPI's bits */
+                val &= 0xffffffff000050ffull;
+            uint32_t *icr = &page[APIC_ICR_LOW / 4], low = icr[0], high = icr[1], dest = 0x5a5a;
+            bool fast = vlapic_x2apic_icr_fixed(&l, val, &dest);
+            uint32_t fast_low = icr[0], fast_high = icr[1];
+            if (!fast)
+                ASSERT(fast_low == low && fast_high == high && dest == 0x5a5a);
+            icr[0] = low, icr[1] = high;
+            r = vlapic_msr_write(&l, 0x830, val, now, &ipi, &eoi);
+            bool common = r == VLAPIC_IPI && ipi.delivery == APIC_DM_FIXED &&
+                          ipi.shorthand == APIC_SH_NONE && !ipi.logical && !ipi.trigger_level;
+            ASSERT(fast == common);
+            if (fast)
+                ASSERT(ipi.vector == (uint8_t)val && ipi.dest == dest &&
+                       dest == (uint32_t)(val >> 32) && icr[0] == fast_low && icr[1] == fast_high);
+            after_write(r, &ipi, eoi);
+            break;
+        }
         }
         check();
     }

@@ -737,6 +737,63 @@ TEST(icr_xapic_fixed_physical)
     CHECK_EQ(ipi.dest, 2);
 }
 
+/* The short path (vapic_x2apic_icr) agrees with vlapic_msr_write on
+ * every write it takes, takes every common IPI, and leaves the APIC as
+ * it was for any write it refuses. */
+TEST(icr_x2apic_fixed_short_path_agrees_with_the_write)
+{
+    static const uint64_t vals[] = {
+        0x0000000200004031ull,  /* fixed, physical, level bit: the common IPI */
+        0x0000000200000031ull,  /* without the level bit */
+        0x0000000700001031ull,  /* the delivery status, which writes ignore */
+        0x00000002000040ffull, 0x0000000200004010ull,
+        0x000000020000400full,  /* an illegal vector: the ESR's */
+        0x0000000200004000ull,
+        0x0000000200004131ull,  /* lowest priority */
+        0x0000000200004431ull,  /* NMI */
+        0x0000000200004531ull,  /* INIT */
+        0x0000000200004631ull,  /* start-up */
+        0x0000000200004831ull,  /* logical */
+        0x000000020000c031ull,  /* level-triggered */
+        0x0000000200044031ull, 0x0000000200084031ull, 0x00000002000c4031ull,  /* shorthands */
+        0x0000000200002031ull,  /* reserved bit 13 */
+        0x0000000200104031ull,  /* reserved bit 20 */
+        0x0000000280004031ull,  /* reserved bit 31 */
+        0xffffffff00004031ull,  /* broadcast: taken here, the caller's to refuse */
+    };
+    unsigned taken = 0;
+    for (unsigned k = 0; k < sizeof(vals) / sizeof(vals[0]); k++) {
+        uint64_t val = vals[k];
+        x2();
+        enum vlapic_result r = mwr(MSR(APIC_ICR_LOW), val);
+        uint64_t icr = mrd(MSR(APIC_ICR_LOW));
+        uint32_t err = esr();
+        struct apic_ipi sent = ipi;
+        bool common = r == VLAPIC_IPI && sent.delivery == APIC_DM_FIXED &&
+                      sent.shorthand == APIC_SH_NONE && !sent.logical && !sent.trigger_level;
+        x2();
+        uint32_t dest = 0x5a5a;
+        bool fast = vlapic_x2apic_icr_fixed(&l, val, &dest);
+        CHECK_EQ(fast, common);
+        if (fast) {
+            taken++;
+            CHECK_EQ(dest, (uint32_t)(val >> 32));
+            CHECK_EQ(dest, sent.dest);
+            CHECK_EQ((uint8_t)val, sent.vector);
+            CHECK_EQ(mrd(MSR(APIC_ICR_LOW)), icr);
+            CHECK_EQ(esr(), err);
+        } else {
+            CHECK_EQ(dest, 0x5a5a);
+            CHECK_EQ(mrd(MSR(APIC_ICR_LOW)), 0);
+            CHECK_EQ(esr(), 0);
+        }
+    }
+    CHECK_EQ(taken, 6);
+    enabled();                  /* xAPIC mode: never */
+    uint32_t dest;
+    CHECK(!vlapic_x2apic_icr_fixed(&l, 0x0000000200004031ull, &dest));
+}
+
 TEST(icr_xapic_logical_lowest_level)
 {
     enabled();

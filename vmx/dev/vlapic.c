@@ -688,3 +688,18 @@ enum vlapic_result vlapic_msr_write(struct vlapic *l, uint32_t msr, uint64_t val
                         l->id, ipi);
     return write_reg(l, off, low, now, ipi, eoi_vector);
 }
+
+bool vlapic_x2apic_icr_fixed(struct vlapic *l, uint64_t val, uint32_t *dest)
+{
+    uint32_t low = (uint32_t)val;
+    /* Delivery mode fixed (0), physical, edge, no shorthand: only the
+     * vector and the level bit (ignored for fixed) may be set, and the
+     * delivery status, which writes ignore. */
+    if (!vlapic_x2apic_mode(l) || (low & ~(0xffu | LVT_STATUS | ICR_LEVEL_ASSERT)) ||
+        (low & 0xff) < 16)
+        return false;
+    *dest = (uint32_t)(val >> 32);
+    set(l, APIC_ICR_LOW, low & ~LVT_STATUS);
+    set(l, X2APIC_ICR_DEST, *dest);
+    return true;
+}

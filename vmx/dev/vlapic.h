@@ -119,6 +119,14 @@ enum vlapic_result vlapic_msr_read(struct vlapic *l, uint32_t msr, uint64_t now,
 enum vlapic_result vlapic_msr_write(struct vlapic *l, uint32_t msr, uint64_t val, uint64_t now,
                                     struct apic_ipi *ipi, int *eoi_vector);
 
+/* An x2APIC ICR write of the common IPI: fixed, physical, edge, no
+ * shorthand, no reserved bit, a vector of 16 or more. It stores the ICR
+ * as vlapic_msr_write does and gives the destination; the caller delivers
+ * the IPI (vlapic_msr_write's VLAPIC_IPI for that write). false, having
+ * done nothing, for any other write or outside x2APIC mode:
+ * vlapic_msr_write decides those. */
+bool vlapic_x2apic_icr_fixed(struct vlapic *l, uint64_t val, uint32_t *dest);
+
 /* IA32_APIC_BASE write (SDM "State Changes From xAPIC Mode to x2APIC
  * Mode"): VLAPIC_GP for reserved bits, EXTD without EN, x2APIC to xAPIC
  * directly, or EXTD when x2apic_allowed is false. Disabling resets the
