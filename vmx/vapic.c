@@ -260,8 +260,8 @@ bool vapic_sync(struct vcpu *v)
      *   an event's delivery);
      * - virtual-interrupt delivery: into the virtual IRR and RVI raised
      *   to it (rvi_raise), the CPU delivering it on entry, unless an NMI
-     *   or an event to deliver again must go first, or the vCPU is
-     *   halted (the injection step decides whether it wakes).
+     *   or an event to deliver again must go first; a halted vCPU wakes
+     *   when the guest can take it (as request_virtual_interrupt says).
      * Of two or more, priority decides: they take the round through IRR. */
     bool served = false;
     if (one >= 0) {
@@ -269,8 +269,11 @@ bool vapic_sync(struct vcpu *v)
         if (alone && vcpu_deliver_at_once(v, (uint8_t)one, false)) {
             served = true;
         } else if (vlapic_accept(&v->apic, (uint8_t)one, false) && alone && v->apicv &&
-                   v->activity == VCPU_ACTIVE && !v->nmi_pending && !v->reinject) {
+                   !v->nmi_pending && !v->reinject) {
             rvi_raise((uint8_t)one);
+            if (v->activity == VCPU_HALTED && vlapic_pending(&v->apic) >= 0 &&
+                (vmread(VMCS_GUEST_RFLAGS) & X86_RFLAGS_IF))
+                vcpu_wake_halted(v);
             served = true;
         }
     }
