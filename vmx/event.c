@@ -156,9 +156,9 @@ static void request_virtual_interrupt(struct vcpu *v)
     uint64_t want = (status & 0xff00) | (uint64_t)(irr < 0 ? 0 : irr);
     if (want != status)
         vmwrite(VMCS_GUEST_INTR_STATUS, want);
-    if (irr >= 0 && vlapic_pending(&v->apic) >= 0 &&
+    if (v->activity == VCPU_HALTED && vlapic_irr_pending(&v->apic, irr) &&
         (vmread(VMCS_GUEST_RFLAGS) & X86_RFLAGS_IF))
-        vcpu_wake(v);           /* out of HLT: the CPU delivers on entry */
+        vcpu_wake_halted(v);    /* out of HLT: the CPU delivers on entry */
 }
 
 /* What can go in this entry's single injection slot: an event to
@@ -166,9 +166,11 @@ static void request_virtual_interrupt(struct vcpu *v)
  * window exit for when the guest can take it. */
 static void inject_pending(struct vcpu *v)
 {
-    uint32_t slot = (uint32_t)vmread(VMCS_VM_ENTRY_INTR_INFO_FIELD);
     bool nmi_window = false, intr_window = false;
-    if (__builtin_expect(v->reinject || v->nmi_pending, 0))
+    bool first = __builtin_expect(v->reinject || v->nmi_pending, 0);
+    /* With virtual-interrupt delivery only those fill the slot */
+    uint32_t slot = first || !v->apicv ? (uint32_t)vmread(VMCS_VM_ENTRY_INTR_INFO_FIELD) : 0;
+    if (first)
         slot = inject_reinject_nmi(v, slot, &nmi_window, &intr_window);
     if (v->apicv) {
         request_virtual_interrupt(v);

@@ -94,7 +94,9 @@ struct vcpu {
     uint32_t reinject_error, reinject_len;
     struct vlapic apic;             /* its local APIC; page: a frame of its own */
     volatile uint32_t pir[8];       /* vectors posted by other vCPUs, for its IRR */
-    volatile uint32_t pir_pending;  /* set after a post: pir[] has something */
+    /* Set after a post: bit i says pir[i] may have something,
+     * PIR_PENDING_WORK that irq_work may (vmx/vapic.c, vapic_sync) */
+    volatile uint32_t pir_pending;
     uint8_t preempt_shift;          /* VMX-preemption timer rate (IA32_VMX_MISC 4:0) */
     uint64_t timer_deadline;        /* TSC of the next timer event (APIC or budget) */
     uint64_t deadline;              /* TSC at which its time budget runs out; 0: none */
@@ -137,6 +139,8 @@ struct mmio_range {
     uint64_t base, size;
     mmio_fn access;
 };
+
+#define PIR_PENDING_WORK (1u << 8)
 
 #define GUEST_PIO_MAX 24
 _Static_assert(GUEST_PIO_MAX < 256, "pio_index holds a range's number in a byte");

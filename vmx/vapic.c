@@ -139,7 +139,7 @@ static inline __attribute__((always_inline)) void timer_changed(struct vcpu *v, 
 static void post(struct vcpu *t, uint8_t vector)
 {
     __atomic_fetch_or(&t->pir[vector / 32], 1u << (vector % 32), __ATOMIC_SEQ_CST);
-    __atomic_store_n(&t->pir_pending, 1, __ATOMIC_SEQ_CST);
+    __atomic_fetch_or(&t->pir_pending, 1u << (vector / 32), __ATOMIC_SEQ_CST);
     vcpu_request(t, VCPU_REQ_EVENT);
 }
 
@@ -151,7 +151,7 @@ static void post_level(struct vcpu *t, uint8_t vector)
 {
     __atomic_fetch_or(&t->pir_level[vector / 32], 1u << (vector % 32), __ATOMIC_SEQ_CST);
     __atomic_fetch_or(&t->irq_work, IRQ_WORK_LEVEL, __ATOMIC_SEQ_CST);
-    __atomic_store_n(&t->pir_pending, 1, __ATOMIC_SEQ_CST);
+    __atomic_fetch_or(&t->pir_pending, PIR_PENDING_WORK, __ATOMIC_SEQ_CST);
     vcpu_request(t, VCPU_REQ_EVENT);
 }
 
@@ -179,7 +179,7 @@ static void take_level(struct vcpu *v)
 static void wait_extint(struct vcpu *v)
 {
     __atomic_fetch_or(&v->irq_work, IRQ_WORK_EXTINT, __ATOMIC_SEQ_CST);
-    __atomic_store_n(&v->pir_pending, 1, __ATOMIC_SEQ_CST);
+    __atomic_fetch_or(&v->pir_pending, PIR_PENDING_WORK, __ATOMIC_SEQ_CST);
 }
 
 static void extint_inject(struct vcpu *v)
@@ -229,16 +229,17 @@ static __attribute__((noinline)) void irq_work(struct vcpu *v)
 
 bool vapic_sync(struct vcpu *v)
 {
-    /* A vector posted after this exchange sets pir_pending again, with a
-     * request: the next pre-entry step takes it. pir_pending also says
-     * that irq_work has something. */
-    if (!v->pir_pending || !__atomic_exchange_n(&v->pir_pending, 0, __ATOMIC_ACQUIRE))
+    /* A vector posted after this exchange sets its word's bit in
+     * pir_pending again, with a request: the next pre-entry step takes
+     * it. Only the words named are read; PIR_PENDING_WORK says that
+     * irq_work has something. */
+    uint32_t words;
+    if (!v->pir_pending || !(words = __atomic_exchange_n(&v->pir_pending, 0, __ATOMIC_ACQUIRE)))
         return false;
     int one = -1;               /* the vector posted, while only one is */
     bool more = false;
-    for (unsigned i = 0; i < 8; i++) {
-        if (!v->pir[i])
-            continue;
+    for (words &= 0xff; words; words &= words - 1) {
+        unsigned i = (unsigned)__builtin_ctz(words);
         uint32_t bits = __atomic_exchange_n(&v->pir[i], 0, __ATOMIC_ACQUIRE);
         if (one < 0 && !more && bits && !(bits & (bits - 1))) {
             one = (int)(i * 32 + (unsigned)__builtin_ctz(bits));
@@ -258,24 +259,15 @@ bool vapic_sync(struct vcpu *v)
      *   (vcpu_deliver_at_once, reading the blocking and the slot: this
      *   may be any exit, an external interrupt's in an STI shadow or amid
      *   an event's delivery);
-     * - virtual-interrupt delivery: into the virtual IRR and RVI raised
-     *   to it (rvi_raise), the CPU delivering it on entry, unless an NMI
-     *   or an event to deliver again must go first; a halted vCPU wakes
-     *   when the guest can take it (as request_virtual_interrupt says).
-     * Of two or more, priority decides: they take the round through IRR. */
+     * Of two or more, priority decides: they take the round through IRR.
+     * (With virtual-interrupt delivery the injection step sets RVI from
+     * the whole virtual IRR: other paths add bits there and leave RVI to
+     * it, so the vector alone would not do.) */
     bool served = false;
     if (one >= 0) {
-        bool alone = !more && !v->irq_work;
-        if (alone && vcpu_deliver_at_once(v, (uint8_t)one, false)) {
-            served = true;
-        } else if (vlapic_accept(&v->apic, (uint8_t)one, false) && alone && v->apicv &&
-                   !v->nmi_pending && !v->reinject) {
-            rvi_raise((uint8_t)one);
-            if (v->activity == VCPU_HALTED && vlapic_pending(&v->apic) >= 0 &&
-                (vmread(VMCS_GUEST_RFLAGS) & X86_RFLAGS_IF))
-                vcpu_wake_halted(v);
-            served = true;
-        }
+        served = !more && !v->irq_work && vcpu_deliver_at_once(v, (uint8_t)one, false);
+        if (!served)
+            vlapic_accept(&v->apic, (uint8_t)one, false);
     }
     if (v->irq_work)
         irq_work(v);
@@ -387,7 +379,7 @@ void vapic_deliver_msg_to(struct vcpu *t, struct vcpu *self, const struct apic_i
         break;
     case APIC_DM_EXTINT:
         __atomic_fetch_or(&t->irq_work, IRQ_WORK_EXTINT, __ATOMIC_SEQ_CST);
-        __atomic_store_n(&t->pir_pending, 1, __ATOMIC_SEQ_CST);
+        __atomic_fetch_or(&t->pir_pending, PIR_PENDING_WORK, __ATOMIC_SEQ_CST);
         if (t == self)
             vcpu_request_self(t, VCPU_REQ_EVENT);
         else

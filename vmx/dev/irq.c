@@ -140,7 +140,7 @@ static void eoi_vectors_changed(struct guest *g, struct vcpu *self)
         if (!t->apicv)
             continue;
         __atomic_fetch_or(&t->irq_work, IRQ_WORK_EOI_EXIT, __ATOMIC_SEQ_CST);
-        __atomic_store_n(&t->pir_pending, 1, __ATOMIC_SEQ_CST);
+        __atomic_fetch_or(&t->pir_pending, PIR_PENDING_WORK, __ATOMIC_SEQ_CST);
         if (t == self)
             vcpu_request_self(t, VCPU_REQ_EVENT);
         else

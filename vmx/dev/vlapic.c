@@ -155,15 +155,15 @@ static void update_ppr(struct vlapic *l)
  * and EOI; with virtual-interrupt delivery the CPU keeps it too (PPR
  * virtualization on TPR writes, EOIs, deliveries and VM entries, SDM
  * "PPR Virtualization"). */
+bool vlapic_irr_pending(const struct vlapic *l, int irr)
+{
+    return vlapic_enabled(l) && irr >= 0 && (uint32_t)(irr & 0xf0) > (get(l, APIC_PPR) & 0xf0);
+}
+
 int vlapic_pending(const struct vlapic *l)
 {
-    if (!vlapic_enabled(l))
-        return -1;
     int v = vec_highest(l, APIC_IRR0);
-    uint32_t ppr = get(l, APIC_PPR);
-    if (v < 0 || (uint32_t)(v & 0xf0) <= (ppr & 0xf0))
-        return -1;
-    return v;
+    return vlapic_irr_pending(l, v) ? v : -1;
 }
 
 void vlapic_set_tpr(struct vlapic *l, uint32_t tpr)

@@ -147,6 +147,10 @@ bool vlapic_accept(struct vlapic *l, uint8_t vector, bool level);
  * Priority"). */
 int vlapic_pending(const struct vlapic *l);
 
+/* Would `irr`, the highest vector in IRR (vlapic_highest_irr; -1 for
+ * none), be taken now: vlapic_pending(l) >= 0 without the second scan. */
+bool vlapic_irr_pending(const struct vlapic *l, int irr);
+
 /* The highest vector set in IRR / ISR, or -1, whatever the priorities:
  * what virtual-interrupt delivery's RVI and SVI hold (SDM "Guest
  * Interrupt Status"). */
