@@ -5,7 +5,8 @@
 ; sends the AP an NMI; a self-IPI; an interrupt held off by STI and MOV SS
 ; blocking and by the TPR (and CR8), then delivered; the APIC timer in
 ; periodic, one-shot and TSC-deadline modes, timed with RDTSC; HLT woken
-; by the timer (BSP) and by IPIs (AP); an IPI to an APIC ID no vCPU has.
+; by the timer (BSP) and by IPIs (AP); an IPI to an APIC ID no vCPU has;
+; an APIC error (an IPI's illegal vector) raising the LVT error interrupt.
 ; module: name=apic64 mode=long64 cpus=2
 %include "guests/lib/guest.inc"
 %include "guests/lib/apic.inc"
@@ -15,6 +16,7 @@ V_AP_PING        equ 0x40      ; BSP -> AP
 V_SELF           equ 0x41      ; self-IPI
 V_BSP_PONG       equ 0x42      ; AP -> BSP
 V_TIMER          equ 0x50
+V_ERROR          equ 0x60
 V_SPURIOUS       equ 0xff
 
 TIMER_PERIOD     equ 100000    ; TSC ticks (the APIC timer counts at the TSC rate)
@@ -126,6 +128,17 @@ nmi_handler:
     mov qword [ap_nmi], 1
     iretq
 
+error_handler:
+    push rax
+    push rcx
+    push rdx
+    inc qword [error_count]
+    WRMSR_IMM X2APIC_EOI, 0
+    pop rdx
+    pop rcx
+    pop rax
+    iretq
+
 spurious_handler:
     iretq
 
@@ -188,6 +201,9 @@ bsp_main:
     call guest_set_gate
     mov ecx, V_SPURIOUS
     lea rax, [rel spurious_handler]
+    call guest_set_gate
+    mov ecx, V_ERROR
+    lea rax, [rel error_handler]
     call guest_set_gate
     lidt [idtr]
 
@@ -279,6 +295,20 @@ bsp_main:
     nop
     cmp qword [self_count], 4
     CHECK e, "delivered when CR8 drops to 0"
+
+    ; an APIC error raises the LVT error vector (SDM "Error Handling"): a
+    ; fixed IPI with vector 5 is not sent, the ESR says "send illegal
+    ; vector" once written to, and the interrupt comes at once
+    WRMSR_IMM X2APIC_LVT_ERROR, V_ERROR
+    WRMSR_IMM X2APIC_ICR, 0x4005               ; fixed, to APIC ID 0, vector 5
+    nop
+    cmp qword [error_count], 1
+    CHECK e, "an illegal IPI vector raises the LVT error interrupt"
+    WRMSR_IMM X2APIC_ESR, 0
+    RDMSR_TO_RAX X2APIC_ESR
+    cmp rax, 0x20
+    CHECK e, "ESR says send illegal vector"
+    WRMSR_IMM X2APIC_LVT_ERROR, LVT_MASKED | V_ERROR
 
     ; the periodic timer, HLT woken by each tick
     WRMSR_IMM X2APIC_TDCR, 0xb                  ; divide by 1
@@ -446,6 +476,7 @@ ping_taker:   dq -1
 ap_nmi:       dq 0
 bsp_pongs:    dq 0
 self_count:   dq 0
+error_count:  dq 0
 self_isr:     dq 0
 timer_count:  dq 0
 elapsed:      dq 0

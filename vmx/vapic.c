@@ -436,8 +436,10 @@ static __attribute__((noinline)) bool eoi_maybe_level(struct vcpu *v)
 /* After an APIC register write: what the pre-entry step must redo. An
  * EOI, TPR or SVR write may unblock a requested vector; only the emulated
  * path injects (with virtual-interrupt delivery the CPU re-evaluates).
- * The EOI of a level-triggered vector reaches the I/O APIC first (which
- * may deliver it again). */
+ * An APIC error may have raised the LVT error vector in IRR: with
+ * virtual-interrupt delivery the pre-entry step sets RVI from IRR (while
+ * errors wait in the ESR, which is seldom). The EOI of a level-triggered
+ * vector reaches the I/O APIC first (which may deliver it again). */
 static inline __attribute__((always_inline)) void after_write(struct vcpu *v, enum vlapic_result r,
                                                                const struct apic_ipi *ipi, int eoi,
                                                                uint64_t old_deadline)
@@ -448,6 +450,8 @@ static inline __attribute__((always_inline)) void after_write(struct vcpu *v, en
         deliver(v, ipi);
     else if (!v->apicv && v->apic.irr_words)
         vcpu_inject_now(v);
+    else if (v->apicv && v->apic.errors_pending)
+        vcpu_request_self(v, VCPU_REQ_EVENT);
     if (v->apic.timer_deadline != old_deadline)
         timer_changed(v, false);
 }
