@@ -1,5 +1,6 @@
 /* The monitor's `trace` (docs/console.md): each CPU's ring of its recent
  * VM exits (vmx/trace.h), switched on and off per guest, and dumped. */
+#include "kernel/cmdline.h"        /* parse_u64 */
 #include "kernel/guests.h"
 #include "kernel/lib/fmt.h"
 #include "kernel/lib/string.h"
@@ -63,31 +64,44 @@ static void set(struct guest *only, bool on)
                     vcpus, s, one);
 }
 
-/* Oldest first, CPU by CPU; the TSC as the time since the entry above. */
-static void dump(const struct guest *only)
+/* Oldest first, CPU by CPU; the TSC as the time since the entry above.
+ * `last`: at most that many of each CPU's entries, its newest. */
+static void dump(const struct guest *only, uint64_t last)
 {
     unsigned all = 0;
     for (unsigned c = 0; c < cpu_count; c++) {
         uint64_t total, lost;
-        unsigned n = trace_cpu_copy(cpus[c], copy, &total, &lost), shown = 0;
+        unsigned n = trace_cpu_copy(cpus[c], copy, &total, &lost), match = 0;
         for (unsigned k = 0; k < n; k++)
-            shown += !only || copy[k].guest == only->index;
-        if (!shown)
+            match += !only || copy[k].guest == only->index;
+        if (!match)
             continue;
+        unsigned shown = match < last ? match : (unsigned)last, skip = match - shown;
         all += shown;
         char whose[64] = "", torn[64] = "";
         if (only)
             ksnprintf(whose, sizeof(whose), "guest %s's %u of ", only->cfg.name, shown);
+        else if (shown < n)
+            ksnprintf(whose, sizeof(whose), "%u of ", shown);
         if (lost)
             ksnprintf(torn, sizeof(torn), "; %llu older ones overwritten as they were read",
                       (unsigned long long)lost);
+        /* k: the first entry shown; its time is since the one before it
+         * that matches, or 0 when it is the oldest */
         uint64_t prev = 0;
-        for (unsigned k = 0; k < n && !prev; k++)
-            if (!only || copy[k].guest == only->index)
-                prev = copy[k].tsc;
+        unsigned k = 0, seen = 0;
+        for (; k < n; k++) {
+            if (only && copy[k].guest != only->index)
+                continue;
+            if (seen++ == skip)
+                break;
+            prev = copy[k].tsc;
+        }
+        if (!skip)
+            prev = copy[k].tsc;
         monitor_out("cpu%u: %sthe last %u of %llu exits traced, oldest first, from TSC 0x%llx%s",
                     c, whose, n, (unsigned long long)total, (unsigned long long)prev, torn);
-        for (unsigned k = 0; k < n; k++) {
+        for (; k < n; k++) {
             const struct trace_entry *e = &copy[k];
             if (only && e->guest != only->index)
                 continue;
@@ -112,19 +126,45 @@ static void dump(const struct guest *only)
         monitor_out("nothing traced ('trace on' starts it)");
 }
 
+/* `trace dump [guest] [N]`: a lone argument is a guest if one has that
+ * name, else a count. */
+static void dump_command(unsigned argc, char **argv)
+{
+    struct guest *only = NULL;
+    uint64_t last = TRACE_ENTRIES;
+    const char *count = argc > 3 ? argv[3] : NULL;
+    if (argc > 2) {
+        for (unsigned i = 0; i < guests_count() && !only; i++)
+            if (!strcmp(guest_at(i)->cfg.name, argv[2]))
+                only = guest_at(i);
+        if (!only && !count && parse_u64(argv[2], &last) && last)
+            ;                   /* a count alone */
+        else if (!only && !(only = monitor_guest(argv[2])))
+            return;
+    }
+    if (count && (!parse_u64(count, &last) || !last)) {
+        monitor_out("trace dump: '%s' is not a count of exits (1 or more)", count);
+        return;
+    }
+    dump(only, last);
+}
+
 MONITOR_COMMAND(trace)
 {
     if (argc == 1) {
         status();
         return;
     }
-    struct guest *only = NULL;
-    if (argc > 2 && !(only = monitor_guest(argv[2])))
+    if (!strcmp(argv[1], "dump")) {
+        dump_command(argc, argv);
         return;
-    if (!strcmp(argv[1], "on") || !strcmp(argv[1], "off"))
-        set(only, !strcmp(argv[1], "on"));
-    else if (!strcmp(argv[1], "dump"))
-        dump(only);
-    else
-        monitor_out("usage: trace [on|off|dump] [guest]");
+    }
+    struct guest *only = NULL;
+    bool on = !strcmp(argv[1], "on");
+    if ((on || !strcmp(argv[1], "off")) && argc <= 3) {
+        if (argc > 2 && !(only = monitor_guest(argv[2])))
+            return;
+        set(only, on);
+    } else
+        monitor_out("usage: trace [on|off] [guest], trace dump [guest] [N]");
 }
