@@ -253,16 +253,15 @@ bool vapic_sync(struct vcpu *v)
         }
     }
     /* One edge vector and nothing else to take (an IPI from another
-     * vCPU, mostly) needs no injection step:
-     * - the emulated APIC: straight into service when it would be the
-     *   next one taken and the guest can take it now
-     *   (vcpu_deliver_at_once, reading the blocking and the slot: this
-     *   may be any exit, an external interrupt's in an STI shadow or amid
-     *   an event's delivery);
-     * Of two or more, priority decides: they take the round through IRR.
-     * (With virtual-interrupt delivery the injection step sets RVI from
-     * the whole virtual IRR: other paths add bits there and leave RVI to
-     * it, so the vector alone would not do.) */
+     * vCPU, mostly) needs no injection step with the emulated APIC: it
+     * goes straight into service when it would be the next one taken and
+     * the guest can take it now (vcpu_deliver_at_once, reading the
+     * blocking and the slot: this may be any exit, an external
+     * interrupt's in an STI shadow or amid an event's delivery). Of two
+     * or more, priority decides: they take the round through IRR. With
+     * virtual-interrupt delivery the injection step sets RVI from the
+     * whole virtual IRR (other paths add bits there and leave RVI to it,
+     * so the vector alone would not do). */
     bool served = false;
     if (one >= 0) {
         served = !more && !v->irq_work && vcpu_deliver_at_once(v, (uint8_t)one, false);
