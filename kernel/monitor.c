@@ -107,8 +107,8 @@ static const struct command {
     { "kill", "<guest>", "stop it for good (no restart)", 1, 1, monitor_cmd_kill },
     { "restart", "<guest>", "stop it and start it again, whatever restart= says", 1, 1,
       monitor_cmd_restart },
-    { "trace", "on|off|dump [guest] [N]", "recent exits in a ring per CPU (dump: the last N of "
-      "each); 'trace': what is traced", 0, 3, monitor_cmd_trace },
+    { "trace", "on|off|dump [guest] [N] [REASON]", "recent exits in a ring per CPU (dump: the "
+      "last N of each, of one reason); 'trace': what is traced", 0, 4, monitor_cmd_trace },
     { "gdb", "[guest]", "the guest GDB debugs on COM2 (gdb=com2)", 0, 1, monitor_cmd_gdb },
     { "vmx", "[dump]", "VMX capabilities and Keel's configuration (dump: the MSRs)", 0, 1,
       monitor_cmd_vmx },

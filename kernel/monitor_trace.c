@@ -64,23 +64,40 @@ static void set(struct guest *only, bool on)
                     vcpus, s, one);
 }
 
-/* Oldest first, CPU by CPU; the TSC as the time since the entry above.
- * `last`: at most that many of each CPU's entries, its newest. */
-static void dump(const struct guest *only, uint64_t last)
+/* What `trace dump` shows: the named guest's exits (or all), of one
+ * reason (or all), each CPU's last `last` of them. */
+struct dump_filter {
+    const struct guest *only;
+    int reason;                     /* basic exit reason, or -1 */
+    uint64_t last;
+};
+
+static bool matches(const struct dump_filter *f, const struct trace_entry *e)
 {
+    return (!f->only || e->guest == f->only->index) &&
+           (f->reason < 0 || (e->reason & 0xffff) == (uint32_t)f->reason);
+}
+
+/* Oldest first, CPU by CPU; the TSC as the time since the entry above. */
+static void dump(const struct dump_filter *f)
+{
+    const struct guest *only = f->only;
+    const char *reason = f->reason < 0 ? NULL : exit_reason_name((uint32_t)f->reason);
     unsigned all = 0;
     for (unsigned c = 0; c < cpu_count; c++) {
         uint64_t total, lost;
         unsigned n = trace_cpu_copy(cpus[c], copy, &total, &lost), match = 0;
         for (unsigned k = 0; k < n; k++)
-            match += !only || copy[k].guest == only->index;
+            match += matches(f, &copy[k]);
         if (!match)
             continue;
-        unsigned shown = match < last ? match : (unsigned)last, skip = match - shown;
+        unsigned shown = match < f->last ? match : (unsigned)f->last, skip = match - shown;
         all += shown;
-        char whose[64] = "", torn[64] = "";
-        if (only)
-            ksnprintf(whose, sizeof(whose), "guest %s's %u of ", only->cfg.name, shown);
+        char whose[96] = "", torn[64] = "";
+        if (only || reason)
+            ksnprintf(whose, sizeof(whose), "%s%s%s%u %s%sof ", only ? "guest " : "",
+                      only ? only->cfg.name : "", only ? "'s " : "", shown,
+                      reason ? reason : "", reason ? " " : "");
         else if (shown < n)
             ksnprintf(whose, sizeof(whose), "%u of ", shown);
         if (lost)
@@ -91,7 +108,7 @@ static void dump(const struct guest *only, uint64_t last)
         uint64_t prev = 0;
         unsigned k = 0, seen = 0;
         for (; k < n; k++) {
-            if (only && copy[k].guest != only->index)
+            if (!matches(f, &copy[k]))
                 continue;
             if (seen++ == skip)
                 break;
@@ -103,7 +120,7 @@ static void dump(const struct guest *only, uint64_t last)
                     c, whose, n, (unsigned long long)total, (unsigned long long)prev, torn);
         for (; k < n; k++) {
             const struct trace_entry *e = &copy[k];
-            if (only && e->guest != only->index)
+            if (!matches(f, e))
                 continue;
             char who[48], line[160];
             if (e->guest < guests_count())
@@ -116,37 +133,54 @@ static void dump(const struct guest *only, uint64_t last)
             prev = e->tsc;
         }
     }
+    char what[96];          /* "[REASON ]exits[ of guest NAME]" */
+    ksnprintf(what, sizeof(what), "%s%sexits%s%s", reason ? reason : "", reason ? " " : "",
+              only ? " of guest " : "", only ? only->cfg.name : "");
     if (all)        /* the end, where the last line is: its header may have scrolled away */
-        monitor_out("%u exits%s%s shown, each CPU's oldest first", all, only ? " of guest " : "",
+        monitor_out("%u %s shown, each CPU's oldest first", all, what);
+    else if (only || reason)
+        monitor_out("no %s in the rings ('trace on%s%s' records them)", what, only ? " " : "",
                     only ? only->cfg.name : "");
-    else if (only)
-        monitor_out("nothing traced of guest %s ('trace on %s' starts it)", only->cfg.name,
-                    only->cfg.name);
     else
         monitor_out("nothing traced ('trace on' starts it)");
 }
 
-/* `trace dump [guest] [N]`: a lone argument is a guest if one has that
- * name, else a count. */
+/* `trace dump [guest] [N] [REASON]`, in any order: a word is a guest if
+ * one has that name, else a count, else an exit reason's name (as
+ * `exits` prints them). */
 static void dump_command(unsigned argc, char **argv)
 {
-    struct guest *only = NULL;
-    uint64_t last = TRACE_ENTRIES;
-    const char *count = argc > 3 ? argv[3] : NULL;
-    if (argc > 2) {
-        for (unsigned i = 0; i < guests_count() && !only; i++)
-            if (!strcmp(guest_at(i)->cfg.name, argv[2]))
-                only = guest_at(i);
-        if (!only && !count && parse_u64(argv[2], &last) && last)
-            ;                   /* a count alone */
-        else if (!only && !(only = monitor_guest(argv[2])))
+    struct dump_filter f = { NULL, -1, TRACE_ENTRIES };
+    bool counted = false;
+    for (unsigned a = 2; a < argc; a++) {
+        const char *w = argv[a];
+        struct guest *g = NULL;
+        for (unsigned i = 0; i < guests_count() && !g; i++)
+            if (!strcmp(guest_at(i)->cfg.name, w))
+                g = guest_at(i);
+        int reason = -1;
+        for (unsigned r = 0; r < EXIT_REASON_COUNT && reason < 0; r++)
+            if (!strcmp(exit_reason_name(r), w))
+                reason = (int)r;
+        uint64_t n;
+        if (g && !f.only) {
+            f.only = g;
+        } else if (!g && !counted && parse_u64(w, &n)) {
+            if (!n) {
+                monitor_out("trace dump: '%s' is not a count of exits (1 or more)", w);
+                return;
+            }
+            f.last = n;
+            counted = true;
+        } else if (!g && reason >= 0 && f.reason < 0) {
+            f.reason = reason;
+        } else {
+            monitor_out("trace dump: '%s' is no guest, count or exit reason (or a second one); "
+                        "usage: trace dump [guest] [N] [REASON]", w);
             return;
+        }
     }
-    if (count && (!parse_u64(count, &last) || !last)) {
-        monitor_out("trace dump: '%s' is not a count of exits (1 or more)", count);
-        return;
-    }
-    dump(only, last);
+    dump(&f);
 }
 
 MONITOR_COMMAND(trace)
@@ -166,5 +200,5 @@ MONITOR_COMMAND(trace)
             return;
         set(only, on);
     } else
-        monitor_out("usage: trace [on|off] [guest], trace dump [guest] [N]");
+        monitor_out("usage: trace [on|off] [guest], trace dump [guest] [N] [REASON]");
 }
