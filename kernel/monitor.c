@@ -60,13 +60,20 @@ const char *monitor_state_name(const struct guest *g)
     return "?";
 }
 
-struct guest *monitor_guest(const char *name)
+struct guest *monitor_find_guest(const char *name)
 {
     for (unsigned i = 0; i < guests_count(); i++)
         if (!strcmp(guest_at(i)->cfg.name, name))
             return guest_at(i);
-    monitor_out("no guest '%s' (guests: the names 'guests' lists)", name);
     return NULL;
+}
+
+struct guest *monitor_guest(const char *name)
+{
+    struct guest *g = monitor_find_guest(name);
+    if (!g)
+        monitor_out("no guest '%s' (guests: the names 'guests' lists)", name);
+    return g;
 }
 
 struct vcpu *monitor_vcpu(unsigned argc, char **argv)

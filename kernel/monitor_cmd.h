@@ -20,8 +20,10 @@ void monitor_report(void *ctx, const char *msg);
 /* "running", "paused", "exited", "stopped", "not started". */
 const char *monitor_state_name(const struct guest *g);
 
-/* The guest named, or NULL having said there is none. */
+/* The guest named, or NULL having said there is none; monitor_find_guest
+ * says nothing. */
 struct guest *monitor_guest(const char *name);
+struct guest *monitor_find_guest(const char *name);
 
 /* "<guest> [vcpu]" at argv[1], argv[2]: the vCPU (0 when not given), or
  * NULL having said why. */

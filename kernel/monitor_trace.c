@@ -154,10 +154,7 @@ static void dump_command(unsigned argc, char **argv)
     bool counted = false;
     for (unsigned a = 2; a < argc; a++) {
         const char *w = argv[a];
-        struct guest *g = NULL;
-        for (unsigned i = 0; i < guests_count() && !g; i++)
-            if (!strcmp(guest_at(i)->cfg.name, w))
-                g = guest_at(i);
+        struct guest *g = monitor_find_guest(w);
         int reason = -1;
         for (unsigned r = 0; r < EXIT_REASON_COUNT && reason < 0; r++)
             if (!strcmp(exit_reason_name(r), w))
