@@ -343,8 +343,9 @@ vmx_exit_stub%1:
     mov [rdi + GR_RCX], rcx
     mov [rdi + GR_RDX], rdx
     mov [rdi + GR_RBX], rbx
-    xor eax, eax                ; EXIT_NEXT_INSTRUCTION
-    jmp .light_more%1
+.fast_more%1:                   ; a fast path done, a request waiting, all it
+    xor eax, eax                ; changed in the vCPU: EXIT_NEXT_INSTRUCTION,
+    jmp .light_more%1           ; on as a light exit
 .fast_budget%1:
     add dword [rdi + VCPU_EXITS_TO_CHECK], 1
     jmp .light%1
@@ -363,16 +364,13 @@ vmx_exit_stub%1:
     ADVANCE_RIP
     mov qword [rdi + GR_RAX], HC_OK
     cmp dword [rdi + VCPU_REQUESTS], 0
-    jne .vmcall_more%1
+    jne .fast_more%1
     mov eax, HC_OK
     mov rbx, [rdi + GR_RBX]
     mov rdx, [rdi + GR_RDX]
     mov rsi, [rdi + GR_RSI]
     mov rdi, [rdi + GR_RDI]
     RESUME %1, %2
-.vmcall_more%1:
-    xor eax, eax                ; EXIT_NEXT_INSTRUCTION
-    jmp .light_more%1
 
 ; RDMSR of the MSR whose answer exit_rdmsr kept (vcpu.rdmsr_kept: one
 ; that never changes, vmx/exit_msr.c); any other goes the C way. ECX is
@@ -395,8 +393,7 @@ vmx_exit_stub%1:
 .rdmsr_more%1:
     mov [rdi + GR_RAX], rax
     mov [rdi + GR_RDX], rdx
-    xor eax, eax                ; EXIT_NEXT_INSTRUCTION
-    jmp .light_more%1
+    jmp .fast_more%1
 
 ; I/O: exit_io (vmx/exit_io.c) in assembly, which calls the device's
 ; handler from here: the port's range from the guest's port index, *val
